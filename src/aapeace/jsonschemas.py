@@ -1,0 +1,96 @@
+"""Derive a JSON Schema for one row of a table from its Table Schema.
+
+The Table Schema is the single source of truth; this translation is the only place that
+knows how its constraints (and our ``x-`` cross-field rules) read in JSON Schema.
+"""
+from __future__ import annotations
+
+from .package import Table, field_required
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SHAPES = {"year": r"^[0-9]{4}$", "month": r"^[0-9]{4}-[0-9]{2}$", "day": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean",
+              "list": "array", "date": "string"}
+
+
+def anchored(pattern: str) -> str:
+    # JSON Schema patterns search; Table Schema patterns match the whole value.
+    return f"^(?:{pattern})$"
+
+
+def _value_schema(field: dict) -> dict:
+    constraints = field.get("constraints", {})
+    kind = field.get("type", "string")
+    schema: dict = {"type": JSON_TYPES.get(kind, "string")}
+    if kind == "date":
+        schema["format"] = "date"
+    if kind == "list":
+        item: dict = {"type": JSON_TYPES.get(field.get("itemType", "string"), "string")}
+        if "enum" in constraints:
+            item["enum"] = constraints["enum"]
+        if "pattern" in constraints:
+            item["pattern"] = anchored(constraints["pattern"])
+        schema["items"] = item
+        return schema
+    for ours, theirs in (("minimum", "minimum"), ("maximum", "maximum"), ("minLength", "minLength"),
+                         ("maxLength", "maxLength"), ("enum", "enum")):
+        if ours in constraints:
+            schema[theirs] = constraints[ours]
+    if "pattern" in constraints:
+        schema["pattern"] = anchored(constraints["pattern"])
+    if kind == "integer":
+        schema.setdefault("minimum", -(2**63))
+        schema.setdefault("maximum", 2**63 - 1)
+    return schema
+
+
+def _nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _is_null(name: str) -> dict:
+    return {"properties": {name: {"type": "null"}}}
+
+
+def _not_null(name: str) -> dict:
+    return {"properties": {name: {"not": {"type": "null"}}}}
+
+
+def _precision_rules(date: str, precision: str) -> list[dict]:
+    rules = [{"if": {"properties": {precision: {"const": level}}},
+              "then": {"properties": {date: {"anyOf": [{"type": "null"}, {"pattern": shape, **(
+                  {"format": "date"} if level == "day" else {})}]}}}}
+             for level, shape in SHAPES.items()]
+    # A date with no precision to read it by is as wrong as a precision with no date.
+    rules.append({"if": _is_null(precision), "then": _is_null(date)})
+    return rules
+
+
+def row_schema(table: Table) -> dict:
+    properties, required, rules = {}, [], []
+    for field in table.fields:
+        name = field["name"]
+        value = _value_schema(field)
+        if not field_required(field, table):
+            value = _nullable(value)
+        properties[name] = {"description": field.get("description", ""), **value}
+        required.append(name)
+        if "x-precisionField" in field:
+            rules.extend(_precision_rules(name, field["x-precisionField"]))
+        if "x-requiredWith" in field:
+            other = field["x-requiredWith"]
+            rules.append({"if": _is_null(other), "then": _is_null(name), "else": _not_null(name)})
+    if table.schema.get("x-exactlyOne"):
+        rules.append({"oneOf": [_not_null(name) for name in table.schema["x-exactlyOne"]]})
+    schema = {"$schema": DIALECT, "title": f"One row of {table.name}",
+              "description": table.schema.get("description", ""),
+              "comment": "Generated from the Table Schema by `aapeace generate`; do not edit.",
+              "type": "object", "properties": properties, "required": required,
+              "additionalProperties": False}
+    if rules:
+        schema["allOf"] = rules
+    return schema
+
+
+def json_schema_path(table: Table) -> str:
+    return f"schemas/jsonschema/{table.name}.json"

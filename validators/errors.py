@@ -1,0 +1,93 @@
+"""Errors are data: a stable code, where it happened, and a message.
+
+The catalogue is the list of every code the validator can emit, one line each. Codes are
+stable: tools downstream match on them, so a code is never renamed, only added.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+LAYERS = {1: "descriptor", 2: "table", 3: "keys", 4: "spans", 5: "exports"}
+
+# code -> (layer, one-line meaning). Keep in step with docs/errors.md (generated).
+CATALOGUE: dict[str, tuple[int, str]] = {
+    # 1. descriptor
+    "descriptor-missing": (1, "No datapackage.json where one was expected."),
+    "descriptor-unreadable": (1, "The descriptor could not be read or is not valid JSON."),
+    "descriptor-profile": (1, "The descriptor breaks the Data Package v2 profile."),
+    "version-not-semver": (1, "The package version is not a semantic version (MAJOR.MINOR.PATCH)."),
+    "path-unsafe": (1, "A resource or schema path is absolute, climbs out of the package, is hidden, or is a URL."),
+    "schema-unreadable": (1, "A Table Schema could not be read or is not valid JSON."),
+    "schema-invalid": (1, "A Table Schema breaks the Table Schema profile or names an unknown field."),
+    # 2. tables
+    "file-missing": (2, "A resource's file does not exist."),
+    "file-unreadable": (2, "A resource's file could not be read."),
+    "encoding-error": (2, "A file is not valid UTF-8."),
+    "header-mismatch": (2, "The CSV header differs from the schema's field names and order."),
+    "row-ragged": (2, "A row has more or fewer cells than the header."),
+    "blank-row": (2, "A row is empty."),
+    "required-missing": (2, "A required cell is empty."),
+    "type-error": (2, "A cell cannot be read as its field's type."),
+    "enum-error": (2, "A cell is not one of the field's allowed values."),
+    "pattern-error": (2, "A cell does not match the field's pattern."),
+    "minimum-error": (2, "A number is below the field's minimum."),
+    "maximum-error": (2, "A number is above the field's maximum."),
+    "length-error": (2, "A text is shorter or longer than the field allows."),
+    "date-impossible": (2, "A date matches the pattern but is not on the calendar (2021-02-30)."),
+    "precision-mismatch": (2, "A date's shape does not match its precision field, or one is set without the other."),
+    "dependent-missing": (2, "A field that must be set together with another is set alone."),
+    "exactly-one": (2, "Not exactly one of a group of alternative fields is set."),
+    # 3. keys
+    "primary-key-duplicate": (3, "Two rows share a primary key."),
+    "unique-duplicate": (3, "Two rows share a value of a unique field."),
+    "foreign-key-dangling": (3, "A foreign key points at a row that does not exist."),
+    "self-reference-dangling": (3, "A self-reference (part_of) points at a row of the same table that does not exist."),
+    "part-of-cycle": (3, "Following a self-reference leads back to the row itself."),
+    # 4. spans and source files
+    "span-out-of-bounds": (4, "A span starts or ends outside its source text."),
+    "span-reversed": (4, "A span ends before or where it starts."),
+    "quote-mismatch": (4, "The quote is not exactly text[span_start:span_end]."),
+    "span-outside-body": (4, "A span lies outside the article body of its source (page chrome or teasers)."),
+    "source-file-missing": (4, "A source row's text file does not exist."),
+    "source-hash-mismatch": (4, "A source text's SHA-256 differs from the one its sources row records."),
+    "source-length-mismatch": (4, "A source text's length differs from the one its sources row records."),
+    "body-out-of-bounds": (4, "A source's body_start/body_end do not lie within its text."),
+    "hash-mismatch": (4, "A file's SHA-256 differs from the hash its resource declares."),
+    "bytes-mismatch": (4, "A file's size differs from the bytes its resource declares."),
+    # 5. exports
+    "export-missing": (5, "A table has no JSON export beside its CSV."),
+    "export-unreadable": (5, "A JSON export is not valid JSON or not an array of objects."),
+    "export-mismatch": (5, "A JSON export differs from its CSV."),
+    "export-row-invalid": (5, "A JSON export row is invalid against the generated JSON Schema."),
+    "jsonschema-stale": (5, "A generated JSON Schema is missing or differs from what its Table Schema generates."),
+}
+
+
+@dataclass(frozen=True)
+class ValidationError:
+    """One problem found in a package. ``row`` counts the header as row 1, as spreadsheets do."""
+
+    code: str
+    message: str
+    file: str | None = None
+    row: int | None = None
+    field: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.code not in CATALOGUE:
+            raise ValueError(f"unknown error code {self.code!r}: add it to the catalogue")
+
+    @property
+    def layer(self) -> int:
+        return CATALOGUE[self.code][0]
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "layer": self.layer}
+
+    def location(self) -> str:
+        parts = [self.file or "<package>"]
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.field is not None:
+            parts.append(f"field {self.field}")
+        return ", ".join(parts)

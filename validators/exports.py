@@ -1,0 +1,71 @@
+"""Layer 5: every JSON export equals its CSV, every export row is valid against the
+generated JSON Schema, and the generated JSON Schemas are current."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import jsonschema
+
+from aapeace import exports, jsonschemas
+from aapeace.package import Table
+
+from .errors import ValidationError
+
+
+def check_json_schema_current(table: Table, root: Path) -> Iterator[ValidationError]:
+    path = jsonschemas.json_schema_path(table)
+    expected = jsonschemas.row_schema(table)
+    try:
+        actual = json.loads((root / path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        actual = None
+    if actual != expected:
+        yield ValidationError("jsonschema-stale", f"{path} is missing or stale: run `aapeace generate`", file=path)
+
+
+def read_export(table: Table, root: Path) -> tuple[list | None, list[ValidationError]]:
+    path = root / table.export_path
+    if not path.is_file():
+        return None, [ValidationError("export-missing", f"{table.export_path} does not exist: run `aapeace generate`",
+                                      file=table.export_path)]
+    try:
+        rows = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        return None, [ValidationError("export-unreadable", f"cannot read {table.export_path}: {exc}",
+                                      file=table.export_path)]
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        return None, [ValidationError("export-unreadable", f"{table.export_path} is not an array of objects",
+                                      file=table.export_path)]
+    return rows, []
+
+
+def check_export(table: Table, root: Path) -> Iterator[ValidationError]:
+    rows, errors = read_export(table, root)
+    yield from errors
+    if rows is None:
+        return
+    label = table.export_path
+    validator = jsonschema.Draft202012Validator(jsonschemas.row_schema(table),
+                                                format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    for index, row in enumerate(rows):
+        for error in validator.iter_errors(row):
+            field = error.absolute_path[0] if error.absolute_path else None
+            yield ValidationError("export-row-invalid", error.message, file=label, row=index + 2, field=field)
+    expected = exports.typed_rows(table, (root / table.path).read_text(encoding="utf-8"))
+    if len(rows) != len(expected):
+        yield ValidationError("export-mismatch", f"{label} has {len(rows)} rows, {table.path} has {len(expected)}",
+                              file=label)
+    for index, (mine, theirs) in enumerate(zip(rows, expected)):
+        if mine != theirs:
+            field = next((k for k in theirs if mine.get(k) != theirs[k]), None) or next(iter(mine.keys() - theirs.keys()), None)
+            yield ValidationError("export-mismatch", f"row differs from {table.path}: {field} is "
+                                  f"{mine.get(field)!r} in JSON, {theirs.get(field)!r} in CSV", file=label,
+                                  row=index + 2, field=field)
+
+
+def check_exports(tables: list[Table], root: Path) -> Iterator[ValidationError]:
+    for table in tables:
+        yield from check_json_schema_current(table, root)
+        yield from check_export(table, root)
