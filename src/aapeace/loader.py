@@ -50,7 +50,8 @@ def _convert(series: pd.Series, field: dict, required: bool, where: str) -> pd.S
     enum = field.get("constraints", {}).get("enum")
     try:
         if kind == "integer":
-            numbers = pd.to_numeric(series, errors="raise")
+            # Through Python ints, not float64: a float cannot hold every 64-bit integer.
+            numbers = series.map(lambda v: pd.NA if pd.isna(v) else int(v))
             return numbers.astype("int64" if required and not series.isna().any() else "Int64")
         if kind == "number":
             return pd.to_numeric(series, errors="raise").astype("float64")
