@@ -73,3 +73,34 @@ def test_validation_writes_nothing(package_copy):
     run("validate", str(package_copy))
     after = {p: p.read_bytes() for p in package_copy.rglob("*") if p.is_file()}
     assert after == before
+
+
+def _with_terminal(*args: str) -> tuple[int, bytes, bytes]:
+    """Run the CLI with stderr on a pseudo-terminal; return (exit, stdout, terminal bytes)."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "aapeace", *args], stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out = proc.stdout.read()
+    return proc.wait(), out, seen
+
+
+def test_progress_shows_on_a_terminal_only(checkout):
+    code, out, terminal = _with_terminal("validate", str(checkout))
+    assert code == 0 and b"valid" in out
+    assert b"exports" in terminal or b"reading" in terminal  # the progress bar's step labels
+    quiet = run("validate", str(checkout))
+    assert quiet.stderr == ""  # not a terminal: no progress at all
+    code, out, terminal = _with_terminal("validate", str(checkout), "--quiet")
+    assert code == 0 and terminal == b""

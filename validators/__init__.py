@@ -3,7 +3,9 @@ spans and files, exports. Every problem is yielded as a ValidationError; nothing
 for bad input and nothing is written."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,13 +21,23 @@ from .reading import CsvTable, read_bytes, read_csv
 
 __all__ = ["CATALOGUE", "Report", "ValidationError", "iter_errors", "validate"]
 
+# Called before each step with (what, steps so far, steps in all): how a caller shows progress.
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(what: str, done: int, total: int) -> None:
+    pass
+
 
 def _read_tables(tables: list[Table], root: Path, clean: set[str],
-                 loaded: dict[str, tuple[Table, CsvTable]]) -> Iterator[ValidationError]:
+                 loaded: dict[str, tuple[Table, CsvTable]], digests: dict[str, str],
+                 step: Callable[[str], None] = lambda what: None) -> Iterator[ValidationError]:
     for table in tables:
+        step(f"reading {table.path}")
         raw, errors = read_bytes(root / table.path, table.path)
         data = None
         if raw is not None:
+            digests[table.path] = hashlib.sha256(raw).hexdigest()  # saves reading it again
             data, parse_errors = read_csv(raw, table.path)
             errors += parse_errors
         yield from errors
@@ -47,8 +59,11 @@ def _check_other_files(descriptor: dict, root: Path) -> Iterator[ValidationError
             yield ValidationError("file-missing", f"{path} does not exist", file=path)
 
 
-def iter_errors(path: str | Path | None = None) -> Iterator[ValidationError]:
-    """Every error in the package at ``path`` (a descriptor or its folder; None: the shipped one)."""
+def iter_errors(path: str | Path | None = None, progress: Progress = _quiet) -> Iterator[ValidationError]:
+    """Every error in the package at ``path`` (a descriptor or its folder; None: the shipped one).
+
+    ``progress`` is told of each step as it starts; it is for display and changes nothing.
+    """
     descriptor_path = resolve_descriptor(path)
     root, label = descriptor_path.parent, descriptor_path.name
     descriptor, errors = layer1.read_descriptor(descriptor_path)
@@ -64,11 +79,31 @@ def iter_errors(path: str | Path | None = None) -> Iterator[ValidationError]:
 
     loaded: dict[str, tuple[Table, CsvTable]] = {}
     clean: set[str] = set()
-    yield from _read_tables(tables, root, clean, loaded)
-    yield from layer3.check_keys(loaded)
-    yield from layer4.check_declared_hashes(descriptor, root)
-    yield from layer4.check_spans(loaded, root)
-    yield from layer5.check_exports([t for t in tables if t.name in clean], root)
+    digests: dict[str, str] = {}
+    done, total = 0, 2 * len(tables) + 3
+
+    def step(what: str) -> None:
+        nonlocal done
+        progress(what, done, total)
+        done += 1
+
+    yield from _read_tables(tables, root, clean, loaded, digests, step)
+    # Layer 5 is mostly Arrow kernels and file reads, which release the GIL, while keys and
+    # spans are mostly Python: on two cores they overlap. Errors are still yielded in
+    # layer order.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        exported = pool.submit(lambda: list(layer5.check_exports([t for t in tables if t.name in clean],
+                                                                  root, loaded)))
+        step("keys")
+        yield from layer3.check_keys(loaded)
+        step("file hashes")
+        yield from layer4.check_declared_hashes(descriptor, root, digests)
+        step("spans")
+        yield from layer4.check_spans(loaded, root)
+        for table in tables:
+            step(f"exports ({table.export_path})")
+        yield from exported.result()
+    progress("done", total, total)
 
 
 @dataclass
@@ -88,5 +123,5 @@ class Report:
                 "counts": counts, "errors": [e.to_dict() for e in self.errors]}
 
 
-def validate(path: str | Path | None = None) -> Report:
-    return Report(str(resolve_descriptor(path)), list(iter_errors(path)))
+def validate(path: str | Path | None = None, progress: Progress = _quiet) -> Report:
+    return Report(str(resolve_descriptor(path)), list(iter_errors(path, progress)))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import pandas as pd
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -22,16 +22,20 @@ def key_column(data: CsvTable, fields: list[str]) -> pa.Array:
 
 def any_missing(data: CsvTable, table: Table, fields: list[str]) -> pa.Array:
     missing = pa.array(table.schema.get("missingValues", [""]), pa.string())
-    mask = pa.array([False] * data.num_rows, pa.bool_())
-    for f in fields:
-        mask = pc.or_(mask, pc.is_in(data.columns[f], value_set=missing))
+    masks = [pc.is_in(data.columns[f], value_set=missing) for f in fields]
+    mask = masks[0]
+    for other in masks[1:]:
+        mask = pc.or_(mask, other)
     return mask
 
 
 def _duplicates(keys: pa.Array, skip: pa.Array) -> list[int]:
-    series = pd.Series(keys.to_numpy(zero_copy_only=False))
-    dup = series.duplicated(keep="first").to_numpy() & ~skip.to_numpy(zero_copy_only=False)
-    return dup.nonzero()[0].tolist()
+    """Indices of rows whose key an earlier row already has (Arrow hashing, no Python strings)."""
+    group = pc.index_in(keys, value_set=pc.unique(keys)).to_numpy(zero_copy_only=False)
+    _, first = np.unique(group, return_index=True)
+    repeated = np.ones(len(group), dtype=bool)
+    repeated[first] = False
+    return (repeated & ~skip.to_numpy(zero_copy_only=False)).nonzero()[0].tolist()
 
 
 def check_primary_key(data: CsvTable, table: Table) -> Iterator[ValidationError]:

@@ -22,10 +22,10 @@ BOM = b"\xef\xbb\xbf"
 
 @dataclass
 class CsvTable:
-    """A CSV's cells as pyarrow string arrays; "" is an empty cell."""
+    """A CSV's cells as pyarrow string arrays (chunked, as read); "" is an empty cell."""
 
     header: list[str]
-    columns: dict[str, pa.Array]
+    columns: dict[str, pa.Array | pa.ChunkedArray]
     # Row number of each record, the header being row 1; None means record i is row i + 2.
     row_numbers: list[int] | None = None
     typed: dict[str, pa.Array] = field(default_factory=dict)
@@ -33,6 +33,17 @@ class CsvTable:
     @property
     def num_rows(self) -> int:
         return len(next(iter(self.columns.values()))) if self.columns else 0
+
+    def slice(self, offset: int, length: int | None = None) -> "CsvTable":
+        """Rows ``offset`` to ``offset + length`` (zero-copy); row numbers stay those of the file."""
+        columns = {k: v.slice(offset, length) for k, v in self.columns.items()}
+        typed = {k: v.slice(offset, length) for k, v in self.typed.items()}
+        numbers = None
+        if self.row_numbers is not None:
+            numbers = self.row_numbers[offset:None if length is None else offset + length]
+        elif offset:
+            numbers = list(range(offset + 2, offset + 2 + len(next(iter(columns.values())))))
+        return CsvTable(self.header, columns, numbers, typed)
 
     def row_number(self, index: int) -> int:
         return self.row_numbers[index] if self.row_numbers is not None else index + 2
@@ -60,37 +71,60 @@ def decode(data: bytes, label: str) -> tuple[str | None, list[ValidationError]]:
             f"{exc.start} (line {line})", file=label, row=line)]
 
 
+def _header(data: bytes) -> list[str] | None:
+    """The header row, decoding only its line when it holds no quoted line break."""
+    end = data.find(b"\n")
+    first = data if end == -1 else data[:end + 1]
+    if first.count(b'"') % 2:
+        first = data  # a quoted line break inside the header: read it all
+    try:
+        return next(csv.reader(io.StringIO(first.decode("utf-8"), newline="")), None)
+    except UnicodeDecodeError:
+        return None
+
+
 def read_csv(data: bytes, label: str) -> tuple[CsvTable | None, list[ValidationError]]:
-    """Parse CSV bytes. Returns None with errors when no header can be read."""
-    text, errors = decode(data, label)
-    if text is None:
-        return None, errors
-    header_line = next(csv.reader(io.StringIO(text, newline="")), None)
+    """Parse CSV bytes. Returns None with errors when no header can be read.
+
+    The whole file is decoded into a Python str only on the slow path: a str of non-Latin
+    text costs two to four bytes a character, and pyarrow checks UTF-8 on its own. Any
+    irregularity (a ragged row, bad UTF-8) makes pyarrow raise, and the slow path then
+    says exactly where.
+    """
+    errors: list[ValidationError] = []
+    header_line = _header(data)
+    if header_line is None:
+        text, errors = decode(data, label)
+        if text is None:
+            return None, errors
+        header_line = next(csv.reader(io.StringIO(text, newline="")), None)
     if not header_line:
         return None, [ValidationError("header-mismatch", f"{label} has no header row", file=label, row=1)]
     if len(set(header_line)) != len(header_line):
         dupes = sorted({h for h in header_line if header_line.count(h) > 1})
         return None, [ValidationError("header-mismatch", f"{label} repeats column(s) {dupes}",
                                       file=label, row=1, field=dupes[0])]
-    irregular: list[int] = []
     try:
         table = pacsv.read_csv(
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
-                                              invalid_row_handler=lambda row: irregular.append(1) or "skip"),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in header_line},
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        irregular.append(1)
-    if not irregular:
-        columns = {name: table.column(name).combine_chunks() for name in header_line}
-        blank = pa.array([True] * table.num_rows, pa.bool_())
-        for column in columns.values():
-            blank = pc.and_(blank, pc.equal(column, ""))
+        table = None
+    if table is not None:
+        columns = {name: table.column(name) for name in header_line}
+        empty = [pc.equal(column, "") for column in columns.values()]
+        blank = empty[0]
+        for mask in empty[1:]:
+            blank = pc.and_(blank, mask)
         if not pc.any(blank).as_py():
             return CsvTable(list(header_line), columns), errors
+    text, errors = decode(data, label)
+    if text is None:
+        return None, errors
     return _read_slowly(text, header_line, label)
 
 

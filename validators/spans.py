@@ -14,6 +14,9 @@ from .errors import ValidationError
 from .reading import CsvTable, decode
 
 
+CHUNK = 1 << 16
+
+
 def describe_difference(expected: str, actual: str) -> str:
     """Say where and how two nearly equal strings differ: whitespace, NBSP, normalisation."""
     if unicodedata.normalize("NFC", expected) == unicodedata.normalize("NFC", actual):
@@ -71,30 +74,39 @@ def check_table_spans(data: CsvTable, table: Table,
     starts, ends = data.typed.get("span_start"), data.typed.get("span_end")
     if starts is None or ends is None:
         return
-    sources = data.columns["source_id"].to_pylist()
-    quotes = data.columns["quote"].to_pylist()
-    starts, ends = starts.to_pylist(), ends.to_pylist()
-    for i, source_id in enumerate(sources):
-        if source_id not in texts or starts[i] is None or ends[i] is None:
-            continue  # a dangling source_id or a bad integer is reported by its own rule
-        text, body_start, body_end = texts[source_id]
-        a, b, where = starts[i], ends[i], dict(file=table.path, row=data.row_number(i))
-        if a < 0:
-            continue  # reported by the field's minimum rule; a negative index would wrap around
-        if b <= a:
-            yield ValidationError("span-reversed", f"span [{a}, {b}) ends where or before it starts",
-                                  field="span_end", **where)
-            continue
-        if b > len(text):
-            yield ValidationError("span-out-of-bounds", f"span [{a}, {b}) runs past the end of "
-                                  f"{source_id} ({len(text)} characters)", field="span_end", **where)
-            continue
-        if text[a:b] != quotes[i]:
-            yield ValidationError("quote-mismatch", f"quote is not text[{a}:{b}] = {text[a:b]!r}; "
-                                  + describe_difference(text[a:b], quotes[i]), field="quote", **where)
-        if a < body_start or b > body_end:
-            yield ValidationError("span-outside-body", f"span [{a}, {b}) lies outside the article body "
-                                  f"[{body_start}, {body_end}) of {source_id}", field="span_start", **where)
+    # In chunks, so that only one chunk of quotes exists as Python strings at a time.
+    for offset in range(0, data.num_rows, CHUNK):
+        rows = zip(*(column.slice(offset, CHUNK).to_pylist() for column in
+                     (data.columns["source_id"], starts, ends, data.columns["quote"])))
+        for i, (source_id, a, b, quote) in enumerate(rows, start=offset):
+            known = texts.get(source_id)
+            if known is None or a is None or b is None:
+                continue  # a dangling source_id or a bad integer is reported by its own rule
+            text, body_start, body_end = known
+            if body_start <= a < b <= body_end and text[a:b] == quote:
+                continue  # the common case, decided without building anything
+            yield from _span_errors(text, source_id, body_start, body_end, a, b, quote,
+                                    dict(file=table.path, row=data.row_number(i)))
+
+
+def _span_errors(text: str, source_id: str, body_start: int, body_end: int, a: int, b: int, quote: str,
+                 where: dict) -> Iterator[ValidationError]:
+    if a < 0:
+        return  # reported by the field's minimum rule; a negative index would wrap around
+    if b <= a:
+        yield ValidationError("span-reversed", f"span [{a}, {b}) ends where or before it starts",
+                              field="span_end", **where)
+        return
+    if b > len(text):
+        yield ValidationError("span-out-of-bounds", f"span [{a}, {b}) runs past the end of "
+                              f"{source_id} ({len(text)} characters)", field="span_end", **where)
+        return
+    if text[a:b] != quote:
+        yield ValidationError("quote-mismatch", f"quote is not text[{a}:{b}] = {text[a:b]!r}; "
+                              + describe_difference(text[a:b], quote), field="quote", **where)
+    if a < body_start or b > body_end:
+        yield ValidationError("span-outside-body", f"span [{a}, {b}) lies outside the article body "
+                              f"[{body_start}, {body_end}) of {source_id}", field="span_start", **where)
 
 
 def check_spans(loaded: dict[str, tuple[Table, CsvTable]], root: Path) -> Iterator[ValidationError]:
@@ -105,15 +117,17 @@ def check_spans(loaded: dict[str, tuple[Table, CsvTable]], root: Path) -> Iterat
             yield from check_table_spans(data, table, texts)
 
 
-def check_declared_hashes(descriptor: dict, root: Path) -> Iterator[ValidationError]:
-    """Every resource's file against its declared ``hash`` and ``bytes``."""
+def check_declared_hashes(descriptor: dict, root: Path,
+                          digests: dict[str, str] | None = None) -> Iterator[ValidationError]:
+    """Every resource's file against its declared ``hash`` and ``bytes``; ``digests`` holds
+    sha256 already computed from bytes read for another layer."""
     for resource in descriptor.get("resources", []):
         path = resource.get("path")
         if not isinstance(path, str) or unsafe_reason(path, root) or not (root / path).is_file():
             continue  # unsafe paths are never opened; missing files are reported where they are read
         declared = declared_hash(resource)
         if declared and declared[0] == "sha256":
-            actual = sha256_of(root / path)
+            actual = (digests or {}).get(path) or sha256_of(root / path)
             if actual != declared[1]:
                 yield ValidationError("hash-mismatch", f"{path} has sha256 {actual}, the descriptor declares "
                                       f"{declared[1]} (changed on purpose? run `aapeace generate`)", file=path)

@@ -51,9 +51,10 @@ def matches(column: pa.Array, pattern: str) -> pa.Array:
     try:
         return pc.match_substring_regex(column, anchored(pattern))
     except pa.ArrowInvalid:
-        # RE2 lacks some features (lookaround); fall back to Python's re for such patterns.
-        compiled = re.compile(anchored(pattern))
-        return pa.array([bool(compiled.search(v)) for v in column.to_pylist()], pa.bool_())
+        # RE2 lacks some features (lookaround); fall back to Python's re for such patterns,
+        # with fullmatch, since its `$` alone would also match before a final newline.
+        compiled = re.compile(f"(?:{pattern})")
+        return pa.array([v is not None and bool(compiled.fullmatch(v)) for v in column.to_pylist()], pa.bool_())
 
 
 DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
@@ -117,19 +118,25 @@ def check_type(data: CsvTable, table: Table, field: dict) -> Iterator[Validation
         yield from _errors("type-error", bad, data, table, name, lambda v: f"{v!r} is not an ISO date")
 
 
-def _items(data: CsvTable, table: Table, field: dict) -> tuple[pa.Array, pa.Array]:
-    """Values to check constraints on: the cells, or for a list field each item, with its parent row."""
+def _items(data: CsvTable, table: Table, field: dict) -> tuple[pa.Array, pa.Array | None]:
+    """Values to check constraints on: the cells (parents None), or for a list field each
+    item with the row it belongs to."""
     column = data.columns[field["name"]]
     if field.get("type") != "list":
-        return column, pa.array(range(len(column)), pa.int64())
+        return column, None
     parts = pc.split_pattern(column, field.get("delimiter", ","))
     return pc.list_flatten(parts), pc.list_parent_indices(parts)
 
 
-def _item_errors(code: str, bad: pa.Array, parents: pa.Array, values: pa.Array, data: CsvTable,
+def _present_items(data: CsvTable, table: Table, field: dict, parents: pa.Array | None) -> pa.Array:
+    has = present(data, table, field["name"])
+    return has if parents is None else pc.take(has, parents)
+
+
+def _item_errors(code: str, bad: pa.Array, parents: pa.Array | None, values: pa.Array, data: CsvTable,
                  table: Table, name: str, message: callable) -> Iterator[ValidationError]:
     for i in _where(bad):
-        row = parents[i].as_py()
+        row = i if parents is None else parents[i].as_py()
         yield ValidationError(code, message(values[i].as_py()), file=table.path,
                               row=data.row_number(row), field=name)
 
@@ -139,7 +146,7 @@ def check_enum(data: CsvTable, table: Table, field: dict) -> Iterator[Validation
     if enum is None:
         return
     values, parents = _items(data, table, field)
-    has = pc.take(present(data, table, field["name"]), parents)
+    has = _present_items(data, table, field, parents)
     bad = pc.and_(has, pc.invert(pc.is_in(values, value_set=pa.array([str(e) for e in enum]))))
     shown = ", ".join(map(str, enum))
     yield from _item_errors("enum-error", bad, parents, values, data, table, field["name"],
@@ -151,7 +158,7 @@ def check_pattern(data: CsvTable, table: Table, field: dict) -> Iterator[Validat
     if pattern is None:
         return
     values, parents = _items(data, table, field)
-    has = pc.take(present(data, table, field["name"]), parents)
+    has = _present_items(data, table, field, parents)
     bad = pc.and_(has, pc.invert(matches(values, pattern)))
     yield from _item_errors("pattern-error", bad, parents, values, data, table, field["name"],
                             lambda v: f"{v!r} does not match {pattern}")
@@ -177,11 +184,8 @@ def check_length(data: CsvTable, table: Table, field: dict) -> Iterator[Validati
     if "minLength" not in constraints and "maxLength" not in constraints:
         return
     length = pc.utf8_length(data.columns[name])
-    bad = pa.array([False] * len(length), pa.bool_())
-    if "minLength" in constraints:
-        bad = pc.or_(bad, pc.less(length, constraints["minLength"]))
-    if "maxLength" in constraints:
-        bad = pc.or_(bad, pc.greater(length, constraints["maxLength"]))
+    too_short = pc.less(length, constraints.get("minLength", 0))
+    bad = pc.or_(too_short, pc.greater(length, constraints["maxLength"])) if "maxLength" in constraints else too_short
     bad = pc.and_(bad, present(data, table, name))
     limits = f"{constraints.get('minLength', 0)}..{constraints.get('maxLength', '∞')}"
     yield from _errors("length-error", bad, data, table, name,
@@ -222,9 +226,10 @@ def check_exactly_one(data: CsvTable, table: Table) -> Iterator[ValidationError]
     group = table.schema.get("x-exactlyOne")
     if not group or not all(g in data.columns for g in group):
         return
-    count = pa.array([0] * data.num_rows, pa.int64())
+    count = None
     for name in group:
-        count = pc.add(count, pc.cast(present(data, table, name), pa.int64()))
+        one = pc.cast(present(data, table, name), pa.int64())
+        count = one if count is None else pc.add(count, one)
     for i in _where(pc.not_equal(count, 1)):
         yield ValidationError("exactly-one", f"exactly one of {group} must be set, found {count[i].as_py()}",
                               file=table.path, row=data.row_number(i), field=group[0])

@@ -4,6 +4,7 @@ and formats results; the work is done elsewhere. Exit codes: 0 fine, 1 problems 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import sys
@@ -12,10 +13,30 @@ from pathlib import Path
 EXIT_OK, EXIT_INVALID, EXIT_CANNOT_RUN = 0, 1, 2
 
 
+@contextlib.contextmanager
+def _progress_bar(enabled: bool):
+    """A progress bar on a terminal's stderr; nothing at all otherwise (pipes, CI logs)."""
+    if not enabled:
+        yield lambda what, done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description:<40}"), BarColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("validating", total=None)
+
+        def update(what: str, done: int, total: int) -> None:
+            bar.update(task, description=what, completed=done, total=total)
+
+        yield update
+
+
 def _validate(args: argparse.Namespace) -> int:
     from aapeace.validators import validate
 
-    report = validate(args.path)
+    with _progress_bar(sys.stderr.isatty() and not args.quiet) as progress:
+        report = validate(args.path, progress)
     if args.format == "json":
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -68,7 +89,8 @@ def parser() -> argparse.ArgumentParser:
                                         "Exit 0 valid, 1 invalid, 2 could not run. Never fetches anything.")
     v.add_argument("path", nargs="?", help="a datapackage.json or its folder (default: the shipped package)")
     v.add_argument("--format", choices=["text", "json"], default="text", help="report format (default: text)")
-    v.add_argument("--quiet", action="store_true", help="print nothing when the package is valid")
+    v.add_argument("--quiet", action="store_true",
+                   help="print nothing when the package is valid, and no progress bar")
     v.set_defaults(run=_validate)
 
     g = commands.add_parser("generate", help="regenerate derived files (JSON Schemas, JSON exports, hashes, docs)",

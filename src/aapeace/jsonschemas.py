@@ -14,8 +14,10 @@ JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boo
 
 
 def anchored(pattern: str) -> str:
-    # JSON Schema patterns search; Table Schema patterns match the whole value.
-    return f"^(?:{pattern})$"
+    # JSON Schema patterns search; Table Schema patterns match the whole value. The
+    # lookahead is for validators built on Python's re, where `$` also matches before a
+    # final newline (ECMA-262 and RE2 do not): without it "armenia\n" would pass as a slug.
+    return f"^(?:{pattern})$(?![\\s\\S])"
 
 
 def _value_schema(field: dict) -> dict:

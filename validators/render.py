@@ -1,0 +1,103 @@
+"""Render a table's JSON export from its CSV columns, vectorised.
+
+The reference is ``aapeace.exports.dumps`` (json.dumps per row); this produces the same
+bytes from whole pyarrow columns, so layer 5 can confirm an export with one byte
+comparison instead of parsing and checking every row. A property test holds the two to
+byte equality. Field types it cannot render exactly (number, boolean, date) return None,
+and the caller takes the precise path.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from aapeace.package import Table
+
+from .reading import CsvTable
+
+SUPPORTED = {"string", "integer", "list"}
+# json.dumps(ensure_ascii=False) escapes exactly these: backslash, quote, and C0 controls.
+SHORT = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+NEEDS_ESCAPE = r'[\x00-\x1f"\\]'
+
+
+def escape(column: pa.Array) -> pa.Array:
+    if not pc.any(pc.match_substring_regex(column, NEEDS_ESCAPE)).as_py():
+        return column
+    column = pc.replace_substring(column, "\\", "\\\\")
+    column = pc.replace_substring(column, '"', '\\"')
+    for code in range(0x20):
+        char = chr(code)
+        if pc.any(pc.match_substring(column, char)).as_py():
+            column = pc.replace_substring(column, char, SHORT.get(char, f"\\u{code:04x}"))
+    return column
+
+
+def _value(table: Table, data: CsvTable, field: dict) -> pa.Array | None:
+    """One field's JSON text per row."""
+    name, kind = field["name"], field.get("type", "string")
+    raw = data.columns[name]
+    missing = pc.is_in(raw, value_set=pa.array(table.schema.get("missingValues", [""]), pa.string()))
+    if kind == "integer":
+        typed = data.typed.get(name)
+        if typed is None:
+            return None
+        text = pc.cast(typed, pa.string())
+    elif kind == "list":
+        delimiter = field.get("delimiter", ",")
+        if delimiter in ('"', "\\") or ord(delimiter[0]) < 0x20 or len(delimiter) == 0:
+            return None
+        text = pc.binary_join_element_wise('["', pc.replace_substring(escape(raw), delimiter, '", "'), '"]', "")
+    elif kind == "string":
+        text = pc.binary_join_element_wise('"', escape(raw), '"', "")
+    else:
+        return None
+    return pc.if_else(missing, "null", text)
+
+
+HEAD, TAIL = b"[\n", b"\n]\n"
+
+
+def render_lines(table: Table, data: CsvTable, offset: int = 0, length: int | None = None) -> pa.Array | None:
+    """One JSON object per row (rows ``offset`` to ``offset + length``), as json.dumps would
+    write it; None when a field type is not rendered here."""
+    if any(f.get("type", "string") not in SUPPORTED for f in table.fields):
+        return None
+    part = data.slice(offset, length)
+    pieces: list = []
+    for i, field in enumerate(table.fields):
+        value = _value(table, part, field)
+        if value is None:
+            return None
+        pieces += [("{" if i == 0 else ", ") + json.dumps(field["name"], ensure_ascii=False) + ": ", value]
+    pieces.append("}")
+    return pc.binary_join_element_wise(*pieces, "")
+
+
+def export_matches(path: Path, table: Table, data: CsvTable, chunk: int = 1 << 16) -> bool | None:
+    """Whether the export file holds exactly the bytes the CSV renders to, compared a chunk of
+    rows at a time so that memory stays bounded; None: cannot tell here."""
+    size = path.stat().st_size
+    if data.num_rows == 0:
+        return size == 3 and path.read_bytes() == b"[]\n"
+    with open(path, "rb") as handle:
+        if handle.read(len(HEAD)) != HEAD:
+            return False
+        for offset in range(0, data.num_rows, chunk):
+            lines = render_lines(table, data, offset, chunk)
+            if lines is None:
+                return None
+            if isinstance(lines, pa.ChunkedArray):
+                lines = lines.combine_chunks()
+            offsets = pa.array([0, len(lines)], pa.int32())
+            body = pc.binary_join(pa.ListArray.from_arrays(offsets, lines), ",\n")[0].as_buffer()
+            last = offset + chunk >= data.num_rows
+            glue = TAIL if last else b",\n"
+            got = handle.read(body.size + len(glue))
+            if len(got) != body.size + len(glue) or not got.endswith(glue) or \
+                    not pa.py_buffer(got)[:body.size].equals(body):
+                return False
+        return handle.read(1) == b""
