@@ -118,6 +118,18 @@ def _export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _browse(args: argparse.Namespace) -> int:
+    from aapeace import browse
+    from aapeace.dataset import PackageError, open_dataset
+
+    try:
+        written = browse.write(open_dataset(args.package), Path(args.out))
+    except (PackageError, FileExistsError, OSError) as exc:
+        return _cannot_run("browse", str(exc))
+    print(f"wrote {written}")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="aapeace", description=__doc__.splitlines()[0],
@@ -184,6 +196,16 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--package", help="the package (default: the shipped package)")
     e.add_argument("--tables", help="comma-separated table names (default: all)")
     e.set_defaults(run=_export)
+
+    b = commands.add_parser("browse", help="write a self-contained HTML page to check rows against their spans",
+                            description="Write one HTML file (no server, no network) showing each source text with "
+                                        "every cited span highlighted; choose a row to mark its span, a passage to "
+                                        "list the rows citing it; filter by table, actor and source; a timeline of "
+                                        "the events. Never overwrites a file.")
+    b.add_argument("-o", "--out", default=".",
+                   help="the HTML file to write, or a folder for <name>-<version>.html (default: the current folder)")
+    b.add_argument("--package", help="the package (default: the shipped package)")
+    b.set_defaults(run=_browse)
     return top
 
 
