@@ -130,6 +130,19 @@ def _browse(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _release(args: argparse.Namespace) -> int:
+    from aapeace.release import ReleaseError, release
+
+    try:
+        written = release(Path(args.checkout), Path(args.outdir), isolation=not args.no_isolation)
+    except ReleaseError as exc:
+        print(f"aapeace release: {exc}", file=sys.stderr)
+        return EXIT_INVALID if exc.invalid else EXIT_CANNOT_RUN
+    for path in written:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="aapeace", description=__doc__.splitlines()[0],
@@ -206,6 +219,18 @@ def parser() -> argparse.ArgumentParser:
                    help="the HTML file to write, or a folder for <name>-<version>.html (default: the current folder)")
     b.add_argument("--package", help="the package (default: the shipped package)")
     b.set_defaults(run=_browse)
+
+    r = commands.add_parser("release", help="build the wheel, the sdist and the data package zip, with SHA256SUMS",
+                            description="Build a release from a checkout: the wheel and sdist (python -m build), "
+                                        "<name>-<version>.zip holding the data package and its documentation, and "
+                                        "SHA256SUMS. The checkout must validate, have no stale derived file, and "
+                                        "have a CHANGELOG section and CITATION.cff for its version (exit 1 if not). "
+                                        "Never overwrites a file.")
+    r.add_argument("--checkout", default=".", help="the source checkout (default: the current folder)")
+    r.add_argument("--outdir", default="dist", help="where to write the release (default: dist)")
+    r.add_argument("--no-isolation", action="store_true",
+                   help="build with the installed hatchling instead of a fresh build environment (offline)")
+    r.set_defaults(run=_release)
     return top
 
 
