@@ -1,6 +1,6 @@
-"""Command line: ``aapeace validate | generate | span``. This module only parses arguments
-and formats results; the work is done elsewhere. Exit codes: 0 fine, 1 problems found,
-2 could not run."""
+"""Command line: ``aapeace validate | info | diff | export | browse | release | generate | span``.
+This module only parses arguments and formats results; the work is done elsewhere. Exit
+codes: 0 fine, 1 problems found (or, for ``diff --exit-code``, differences), 2 could not run."""
 from __future__ import annotations
 
 import argparse
@@ -80,9 +80,97 @@ def _span(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _print_json(value: object) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _cannot_run(command: str, message: str) -> int:
+    print(f"aapeace {command}: {message}", file=sys.stderr)
+    return EXIT_CANNOT_RUN
+
+
+def _info(args: argparse.Namespace) -> int:
+    from aapeace import info
+    from aapeace.dataset import PackageError, open_dataset
+
+    try:
+        summary = info.summary(open_dataset(args.path))
+    except PackageError as exc:
+        return _cannot_run("info", str(exc))
+    if args.format == "json":
+        _print_json(summary)
+    else:
+        print(info.render_text(summary))
+    return EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from aapeace import diff
+    from aapeace.dataset import PackageError, open_dataset
+
+    try:
+        result = diff.compare(open_dataset(args.old), open_dataset(args.new))
+    except PackageError as exc:
+        return _cannot_run("diff", str(exc))
+    if args.format == "json":
+        _print_json(result.to_dict())
+    elif args.format == "markdown":
+        print(diff.render_markdown(result), end="")
+    else:
+        print(diff.render_text(result, values=args.values))
+    if args.check_version and not result.version_ok:
+        print(f"aapeace diff: version {result.new_version} does not cover the changes "
+              f"(they need a {result.required_bump} bump over {result.old_version})", file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_INVALID if args.exit_code and not result.empty else EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    from aapeace.dataset import PackageError, open_dataset
+    from aapeace.export import ExportError, export
+
+    tables = [t for t in (args.tables or "").split(",") if t]
+    try:
+        written = export(open_dataset(args.package), args.format, Path(args.out), tables)
+    except (PackageError, ExportError) as exc:
+        return _cannot_run("export", str(exc))
+    for path in written:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _browse(args: argparse.Namespace) -> int:
+    from aapeace import browse
+    from aapeace.dataset import PackageError, open_dataset
+
+    try:
+        written = browse.write(open_dataset(args.package), Path(args.out))
+    except (PackageError, FileExistsError, OSError) as exc:
+        return _cannot_run("browse", str(exc))
+    print(f"wrote {written}")
+    return EXIT_OK
+
+
+def _release(args: argparse.Namespace) -> int:
+    from aapeace.release import ReleaseError, release
+
+    try:
+        written = release(Path(args.checkout), Path(args.outdir), isolation=not args.no_isolation)
+    except ReleaseError as exc:
+        print(f"aapeace release: {exc}", file=sys.stderr)
+        return EXIT_INVALID if exc.invalid else EXIT_CANNOT_RUN
+    for path in written:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="aapeace", description=__doc__.splitlines()[0])
-    commands = top.add_subparsers(dest="command", required=True)
+    top = argparse.ArgumentParser(
+        prog="aapeace", description=__doc__.splitlines()[0],
+        epilog="Run `aapeace COMMAND --help` for a command's options. Exit codes: 0 fine, "
+               "1 problems found, 2 could not run.")
+    top.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     v = commands.add_parser("validate", help="validate a package in five layers and report every error",
                             description="Validate a data package (descriptor, tables, keys, spans, exports). "
@@ -109,7 +197,71 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--anywhere", action="store_true", help="search the whole text, not only the body")
     s.add_argument("--package", help="the package (default: the shipped package)")
     s.set_defaults(run=_span)
+
+    i = commands.add_parser("info", help="name, version, licences, sources and rows per table",
+                            description="Describe a package: name, version, licences, source texts and the "
+                                        "number of rows in each table.")
+    i.add_argument("path", nargs="?", help="a datapackage.json or its folder (default: the shipped package)")
+    i.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    i.set_defaults(run=_info)
+
+    d = commands.add_parser("diff", help="rows added, removed and changed between two versions",
+                            description="Compare two versions of a package: rows added, removed and changed "
+                                        "(matched by primary key, with the fields that changed), schema and "
+                                        "metadata changes, and the version bump they need (Data Package "
+                                        "Version recipe). --format markdown writes a CHANGELOG section.")
+    d.add_argument("old", help="the older package (a datapackage.json or its folder)")
+    d.add_argument("new", help="the newer package")
+    d.add_argument("--format", choices=["text", "json", "markdown"], default="text",
+                   help="output format (default: text)")
+    d.add_argument("--values", action="store_true", help="text format: show old and new values of changed fields")
+    d.add_argument("--exit-code", action="store_true", help="exit 1 when the packages differ (as git diff)")
+    d.add_argument("--check-version", action="store_true",
+                   help="exit 1 when NEW's version step is smaller than its changes need")
+    d.set_defaults(run=_diff)
+
+    e = commands.add_parser("export", help="write the tables as JSON, SQLite, Parquet or spreadsheet-safe CSV",
+                            description="Export the tables. json, parquet and csv-safe write one file per table "
+                                        "into the folder OUT; sqlite writes one database (OUT, or "
+                                        "OUT/<name>.sqlite if OUT is a folder) with the keys declared. "
+                                        "csv-safe prefixes cells that a spreadsheet would run as formulas with "
+                                        "' (the canonical CSVs stay exact). Existing files are never overwritten.")
+    e.add_argument("format", choices=["json", "sqlite", "parquet", "csv-safe"], help="the export format")
+    e.add_argument("out", help="the folder (or, for sqlite, the database file) to write")
+    e.add_argument("--package", help="the package (default: the shipped package)")
+    e.add_argument("--tables", help="comma-separated table names (default: all)")
+    e.set_defaults(run=_export)
+
+    b = commands.add_parser("browse", help="write a self-contained HTML page to check rows against their spans",
+                            description="Write one HTML file (no server, no network) showing each source text with "
+                                        "every cited span highlighted; choose a row to mark its span, a passage to "
+                                        "list the rows citing it; filter by table, actor and source; a timeline of "
+                                        "the events. Never overwrites a file.")
+    b.add_argument("-o", "--out", default=".",
+                   help="the HTML file to write, or a folder for <name>-<version>.html (default: the current folder)")
+    b.add_argument("--package", help="the package (default: the shipped package)")
+    b.set_defaults(run=_browse)
+
+    r = commands.add_parser("release", help="build the wheel, the sdist and the data package zip, with SHA256SUMS",
+                            description="Build a release from a checkout: the wheel and sdist (python -m build), "
+                                        "<name>-<version>.zip holding the data package and its documentation, and "
+                                        "SHA256SUMS. The checkout must validate, have no stale derived file, and "
+                                        "have a CHANGELOG section and CITATION.cff for its version (exit 1 if not). "
+                                        "Never overwrites a file.")
+    r.add_argument("--checkout", default=".", help="the source checkout (default: the current folder)")
+    r.add_argument("--outdir", default="dist", help="where to write the release (default: dist)")
+    r.add_argument("--no-isolation", action="store_true",
+                   help="build with the installed hatchling instead of a fresh build environment (offline)")
+    r.set_defaults(run=_release)
     return top
+
+
+def _version() -> str:
+    try:
+        from aapeace import __version__
+        return __version__
+    except Exception:  # noqa: BLE001 - running from a checkout that was never installed
+        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:

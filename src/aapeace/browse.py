@@ -1,0 +1,148 @@
+"""``aapeace browse``: one self-contained HTML page to check every row against its words.
+
+The page shows each source text with every cited span highlighted. Choosing a row (in the
+list, the timeline or a link in another row) scrolls to its span and marks it; choosing a
+passage lists the rows that cite it. Rows can be filtered by table, actor and source.
+
+Everything the page needs is inside the file: the data as JSON in a script element, the
+script and the style inline. It opens from disk with no server and makes no request.
+What it holds is computed here from the Table Schemas (which tables have spans, which
+fields are foreign keys), so a new table or column needs no change to this module.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from .dataset import Dataset
+from .package import Table
+
+TEMPLATE = Path(__file__).with_name("browse.html")
+ACTORS, SOURCES, EVENTS = "actors", "sources", "events"
+LABEL_FIELDS = ("name", "title", "summary")  # the first a table has labels its rows
+
+
+def row_id(table: str, key: list[str]) -> str:
+    return f"{table}:{' / '.join(key)}"
+
+
+def _single_fks(table: Table) -> dict[str, str]:
+    """field -> referenced table, for single-field foreign keys (self-references included)."""
+    out = {}
+    for fk in table.foreign_keys:
+        fields = [fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"]
+        if len(fields) == 1:
+            out[fields[0]] = fk["reference"].get("resource") or table.name
+    return out
+
+
+def _label(table: Table, row: dict[str, str]) -> str:
+    for name in LABEL_FIELDS:
+        if row.get(name):
+            return row[name]
+    return " · ".join(row.get(k, "") for k in table.primary_key)
+
+
+def _actors_of_rows(data: Dataset, tables: list[Table]) -> dict[str, set[str]]:
+    """Which actors each row concerns, from the foreign keys alone.
+
+    A row's own actors are the actor keys it holds (an actor row is its own). A link row
+    that names an actor also lends that actor to the thing it links (event_actors gives an
+    event its actors). A row that names no actor (proposal_instruments, a mention of an
+    event) takes the actors of the things it refers to.
+    """
+    direct: dict[str, set[str]] = {}
+    lent: dict[str, set[str]] = defaultdict(set)
+    refs: dict[str, list[str]] = {}
+    for table in tables:
+        fks = _single_fks(table)
+        for row in data.rows(table.name):
+            rid = row_id(table.name, [row.get(k, "") for k in table.primary_key])
+            own = {row[f] for f, target in fks.items() if target == ACTORS and row.get(f)}
+            if table.name == ACTORS:
+                own.add(row.get(table.primary_key[0], ""))
+            direct[rid] = own
+            refs[rid] = [row_id(target, [row[f]]) for f, target in fks.items()
+                         if target not in (ACTORS, SOURCES) and target != table.name and row.get(f)]
+            for target in refs[rid]:
+                lent[target] |= own
+    out = {}
+    for rid, own in direct.items():
+        mine = own | lent.get(rid, set())
+        if not mine:
+            for target in refs[rid]:
+                mine |= direct.get(target, set()) | lent.get(target, set())
+        out[rid] = mine
+    return out
+
+
+def payload(data: Dataset) -> dict:
+    """Everything the page shows, as plain data."""
+    texts = data.texts()
+    tables = [t for t in data.tables if t.has_spans]
+    actors_of = _actors_of_rows(data, tables)
+    rows, events = [], []
+    for table in tables:
+        for row in data.rows(table.name):
+            key = [row.get(k, "") for k in table.primary_key]
+            rid = row_id(table.name, key)
+            rows.append({"id": rid, "table": table.name, "key": " / ".join(key), "label": _label(table, row),
+                         "source": row["source_id"], "start": int(row["span_start"]), "end": int(row["span_end"]),
+                         "quote": row["quote"], "actors": sorted(actors_of[rid]), "fields": row})
+            if table.name == EVENTS:
+                events.append({"id": rid, "title": _label(table, row), "start": row.get("date_start", ""),
+                               "end": row.get("date_end", ""), "precision": row.get("date_precision", "")})
+    sources = []
+    for row in data.rows(SOURCES):
+        sources.append({"id": row["source_id"], "title": row.get("title", ""), "author": row.get("author", ""),
+                        "publisher": row.get("publisher", ""), "published": row.get("published", ""),
+                        "rights": row.get("rights", ""), "body_start": int(row["body_start"]),
+                        "body_end": int(row["body_end"]), "text": texts[row["source_id"]]})
+    links = {}
+    for table in tables:
+        targets = {}
+        for f, target in _single_fks(table).items():
+            target_table = next((t for t in tables if t.name == target), None)
+            if target_table is not None and len(target_table.primary_key) == 1:
+                targets[f] = target
+        links[table.name] = targets
+    actor_names = {r.get("actor_id", ""): r.get("name", "") for r in data.rows(ACTORS)} \
+        if any(t.name == ACTORS for t in tables) else {}
+    return {
+        "package": {"name": data.name, "version": data.version, "title": data.descriptor.get("title", "")},
+        "tables": [{"name": t.name, "fields": t.field_names, "key": t.primary_key} for t in tables],
+        "links": links,
+        "actors": sorted(([a, n] for a, n in actor_names.items()), key=lambda an: an[1].lower()),
+        "sources": sources,
+        "rows": rows,
+        "events": events,
+    }
+
+
+def _script_json(value: object) -> str:
+    # Inside <script>, "</script>" or "<!--" in the data would end or confuse the element:
+    # escape <, > and & (valid JSON escapes, decoded back by JSON.parse).
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def render(data: Dataset) -> str:
+    from html import escape
+
+    page = TEMPLATE.read_text(encoding="utf-8")
+    title = f"{data.descriptor.get('title', data.name)} {data.version} — span browser"
+    return page.replace("{{TITLE}}", escape(title)).replace("{{DATA}}", _script_json(payload(data)))
+
+
+def write(data: Dataset, out: Path) -> Path:
+    """Write the page to ``out`` (a file, or a folder to hold ``<name>-<version>.html``); never overwrites."""
+    target = out / f"{data.name or 'package'}-{data.version}.html" if out.is_dir() else out
+    if target.exists():
+        raise FileExistsError(f"will not overwrite {target}: remove it or choose another place")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    html = render(data)
+    tmp = target.with_name(f".{target.name}.part")
+    tmp.write_text(html, encoding="utf-8", newline="\n")
+    tmp.replace(target)
+    return target
