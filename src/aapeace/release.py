@@ -15,7 +15,6 @@ folder is overwritten.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import subprocess
@@ -24,7 +23,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .package import read_json
+from .package import read_json, sha256_of
 
 # What the data package zip holds besides the descriptor's own resources and schemas.
 DOCUMENTS = ("README.md", "DATASHEET.md", "CITATION.cff", "LICENSE.md", "CHANGELOG.md",
@@ -94,16 +93,8 @@ def write_zip(checkout: Path, target: Path) -> None:
             archive.writestr(info, (checkout / rel).read_bytes())
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write_sums(files: list[Path], target: Path) -> None:
-    lines = [f"{sha256(p)}  {p.name}\n" for p in sorted(files, key=lambda p: p.name)]
+    lines = [f"{sha256_of(p)}  {p.name}\n" for p in sorted(files, key=lambda p: p.name)]
     target.write_text("".join(lines), encoding="ascii", newline="\n")
 
 
@@ -157,6 +148,6 @@ def verify_sums(folder: Path) -> list[str]:
     bad = []
     for line in (folder / SUMS).read_text(encoding="ascii").splitlines():
         digest, _, name = line.partition("  ")
-        if not (folder / name).is_file() or sha256(folder / name) != digest:
+        if not (folder / name).is_file() or sha256_of(folder / name) != digest:
             bad.append(name)
     return bad
