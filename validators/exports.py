@@ -8,18 +8,19 @@ from pathlib import Path
 
 import jsonschema
 
-from aapeace import exports, jsonschemas
+from aapeace import csvio, exports, jsonschemas
 from aapeace.package import Table
 
 from .errors import ValidationError
+from .safety import read_package_file
 
 
 def check_json_schema_current(table: Table, root: Path) -> Iterator[ValidationError]:
     path = jsonschemas.json_schema_path(table)
     expected = jsonschemas.row_schema(table)
     try:
-        actual = json.loads((root / path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        actual = json.loads(read_package_file(root, path).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         actual = None
     if actual != expected:
         yield ValidationError("jsonschema-stale", f"{path} is missing or stale: run `aapeace generate`", file=path)
@@ -31,7 +32,7 @@ def read_export(table: Table, root: Path) -> tuple[list | None, list[ValidationE
         return None, [ValidationError("export-missing", f"{table.export_path} does not exist: run `aapeace generate`",
                                       file=table.export_path)]
     try:
-        rows = json.loads(path.read_bytes().decode("utf-8"))
+        rows = json.loads(read_package_file(root, table.export_path).decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         return None, [ValidationError("export-unreadable", f"cannot read {table.export_path}: {exc}",
                                       file=table.export_path)]
@@ -53,7 +54,7 @@ def check_export(table: Table, root: Path) -> Iterator[ValidationError]:
         for error in validator.iter_errors(row):
             field = error.absolute_path[0] if error.absolute_path else None
             yield ValidationError("export-row-invalid", error.message, file=label, row=index + 2, field=field)
-    expected = exports.typed_rows(table, (root / table.path).read_text(encoding="utf-8"))
+    expected = exports.typed_rows(table, csvio.read_text(root / table.path))
     if len(rows) != len(expected):
         yield ValidationError("export-mismatch", f"{label} has {len(rows)} rows, {table.path} has {len(expected)}",
                               file=label)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,9 +16,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .errors import ValidationError
+from aapeace.csvio import unlimited_fields
 
-BOM = b"\xef\xbb\xbf"
+from . import limits, text as text_rules
+from .errors import ValidationError
+from .safety import Refused, TooLarge, read_limited
 
 
 @dataclass
@@ -44,9 +47,17 @@ def read_bytes(path: Path, label: str) -> tuple[bytes | None, list[ValidationErr
     if not path.is_file():
         return None, [ValidationError("file-missing", f"{label} does not exist", file=label)]
     try:
-        return path.read_bytes(), []
+        data = read_limited(path, label, limits.current().max_file_bytes)
+    except TooLarge as exc:
+        return None, [ValidationError("file-too-large", f"{exc}; it is not read", file=label)]
+    except Refused as exc:
+        return None, [ValidationError("file-unreadable", str(exc), file=label)]
     except OSError as exc:
         return None, [ValidationError("file-unreadable", f"cannot read {label}: {exc.strerror}", file=label)]
+    if not data:
+        return None, [ValidationError("file-empty", f"{label} is empty (0 bytes): a table needs at least its "
+                                      "header row", file=label)]
+    return data, []
 
 
 def decode(data: bytes, label: str) -> tuple[str | None, list[ValidationError]]:
@@ -65,13 +76,31 @@ def read_csv(data: bytes, label: str) -> tuple[CsvTable | None, list[ValidationE
     text, errors = decode(data, label)
     if text is None:
         return None, errors
-    header_line = next(csv.reader(io.StringIO(text, newline="")), None)
+    errors = text_rules.check_bom(data, label) + text_rules.check_line_endings(data, label)
+    if errors and errors[0].code == "byte-order-mark":
+        # Reported once; reading on without it keeps the first column name from looking wrong.
+        data, text = data[len(text_rules.BOM):], text[1:]
+    table, parse_errors = _parse(data, text, label)
+    errors += parse_errors
+    if table is not None:
+        errors += text_rules.check_cell_lengths(table, label)
+    return table, errors
+
+
+def _parse(data: bytes, text: str, label: str) -> tuple[CsvTable | None, list[ValidationError]]:
+    with unlimited_fields():
+        header_line = next(csv.reader(io.StringIO(text, newline="")), None)
     if not header_line:
         return None, [ValidationError("header-mismatch", f"{label} has no header row", file=label, row=1)]
-    if len(set(header_line)) != len(header_line):
-        dupes = sorted({h for h in header_line if header_line.count(h) > 1})
+    if len(header_line) > limits.current().max_columns:
+        return None, [ValidationError("too-many-columns", f"{label} has {len(header_line):,} columns in its header, "
+                                      f"over the limit of {limits.current().max_columns:,}", file=label, row=1)]
+    counts = Counter(header_line)
+    if len(counts) != len(header_line):
+        dupes = sorted(h for h, n in counts.items() if n > 1)
         return None, [ValidationError("header-mismatch", f"{label} repeats column(s) {dupes}",
                                       file=label, row=1, field=dupes[0])]
+    errors: list[ValidationError] = []
     irregular: list[int] = []
     try:
         table = pacsv.read_csv(
@@ -95,6 +124,11 @@ def read_csv(data: bytes, label: str) -> tuple[CsvTable | None, list[ValidationE
 
 
 def _read_slowly(text: str, header: list[str], label: str) -> tuple[CsvTable, list[ValidationError]]:
+    with unlimited_fields():
+        return _read_records(text, header, label)
+
+
+def _read_records(text: str, header: list[str], label: str) -> tuple[CsvTable, list[ValidationError]]:
     errors: list[ValidationError] = []
     cells: list[list[str]] = [[] for _ in header]
     numbers: list[int] = []
