@@ -12,14 +12,14 @@ from aapeace import csvio, exports, jsonschemas
 from aapeace.package import Table
 
 from .errors import ValidationError
-from .safety import read_package_file
+from .safety import read_metadata_file, read_package_file
 
 
 def check_json_schema_current(table: Table, root: Path) -> Iterator[ValidationError]:
     path = jsonschemas.json_schema_path(table)
     expected = jsonschemas.row_schema(table)
     try:
-        actual = json.loads(read_package_file(root, path).decode("utf-8"))
+        actual = json.loads(read_metadata_file(root, path).decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         actual = None
     if actual != expected:

@@ -44,6 +44,11 @@ def read_package_file(root: Path, relative: str, limit: int | None = None) -> by
     return read_limited(root / relative, relative, limits.current().max_file_bytes if limit is None else limit)
 
 
+def read_metadata_file(root: Path, relative: str) -> bytes:
+    """A generated JSON Schema: metadata, so under the JSON limit rather than the data file limit."""
+    return read_package_file(root, relative, limits.current().max_json_bytes)
+
+
 def too_large(path: Path) -> bool:
     try:
         return path.stat().st_size > limits.current().max_file_bytes

@@ -28,10 +28,10 @@ def unsafe_reason(path: object, root: Path) -> str | None:
         return "is not valid Unicode"
     if b"\0" in encoded:
         return "contains a NUL character"
+    if path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path):  # a drive letter before any URL scheme
+        return "is absolute"
     if URL.match(path):
         return "is a URL: nothing is ever fetched"
-    if path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path):
-        return "is absolute"
     parts = re.split(r"[/\\]", path)
     if ".." in parts:
         return "climbs out of the package with '..'"
