@@ -1,11 +1,29 @@
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 CHECKOUT = Path(__file__).resolve().parents[1]
+
+# Hypothesis profiles, chosen by HYPOTHESIS_PROFILE (default: "ci" when CI is set, else "dev").
+# Tests that set their own max_examples keep it; the fuzz tests take theirs from here.
+# "fuzz" is the full run the issue asks for: HYPOTHESIS_PROFILE=fuzz python -m pytest tests/test_fuzz.py
+PROFILES = {  # name: (max_examples for un-pinned tests, fuzz inputs per fuzz test, CLI fuzz runs)
+    "dev": (100, 1_000, 12),
+    "ci": (100, 1_000, 12),
+    "fuzz": (1_000, 10_000, 200),
+}
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+if PROFILE not in PROFILES:
+    raise pytest.UsageError(f"HYPOTHESIS_PROFILE={PROFILE!r}: choose one of {sorted(PROFILES)}")
+for _name, (_examples, _, _) in PROFILES.items():
+    settings.register_profile(_name, max_examples=_examples)
+settings.load_profile(PROFILE)
+_, FUZZ_EXAMPLES, CLI_FUZZ_EXAMPLES = PROFILES[PROFILE]
 
 
 @pytest.fixture(scope="session")

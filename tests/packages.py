@@ -5,12 +5,11 @@ Test helpers only; the schemas drive everything, so a new column needs no change
 from __future__ import annotations
 
 import csv
-import io
 import json
 import shutil
 from pathlib import Path
 
-from aapeace import generate
+from aapeace import csvio, generate
 from aapeace.package import read_json, tables_of
 
 CHECKOUT = Path(__file__).resolve().parents[1]
@@ -23,11 +22,7 @@ def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
 
 
 def write_rows(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+    path.write_text(csvio.dumps(header, rows), encoding="utf-8", newline="")
 
 
 def set_cell(root: Path, table: str, index: int, field: str, value: str) -> None:

@@ -12,17 +12,27 @@ from pathlib import Path
 from hypothesis import strategies as st
 
 from aapeace.package import Table, field_required, read_json, tables_of
+from aapeace.spreadsheet import is_dangerous
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 SPAN = ("source_id", "span_start", "span_end", "quote")
 SHAPES = {"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d"}
 
 # Characters that are easy to lose: NBSP, curly quotes, dashes, combining marks, astral
-# emoji, newlines; plus ordinary letters.
-TRICKY = st.sampled_from(list("\u00a0’“”–—\u0301\n\t\"',|") + ["😀", "Ա", "ə"])
+# emoji, newlines (LF, CR, CR LF inside a cell); plus ordinary letters.
+TRICKY = st.sampled_from(list("\u00a0’“”–—\u0301\n\r\t\"',|=+-@") + ["😀", "Ա", "ə"])
 CHARS = st.one_of(st.characters(codec="utf-8", categories=("L", "N", "P", "Zs", "S", "M")), TRICKY)
-WORDS = st.one_of(st.sampled_from(["NA", "null", "None", "0001", " padded ", "N/A", "nan", "#N/A", "TRUE"]),
-                  st.text(CHARS, min_size=1, max_size=30))
+
+
+def _spreadsheet_safe(text: str) -> str:
+    # A valid package's own words never open with a formula character (formula-prefix);
+    # only the verbatim quotes may, and they come from the source texts, not from here.
+    return "x" + text if is_dangerous(text) else text
+
+
+WORDS = st.one_of(st.sampled_from(["NA", "null", "None", "0001", " padded ", "N/A", "nan", "#N/A", "TRUE",
+                                   "\u00a0nbsp\u00a0", "'quoted"]),
+                  st.text(CHARS, min_size=1, max_size=30).map(_spreadsheet_safe))
 
 
 def schema_tables() -> list[Table]:

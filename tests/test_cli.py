@@ -99,7 +99,7 @@ def _with_terminal(*args: str) -> tuple[int, bytes, bytes]:
 def test_progress_shows_on_a_terminal_only(checkout):
     code, out, terminal = _with_terminal("validate", str(checkout))
     assert code == 0 and b"valid" in out
-    assert b"exports" in terminal or b"reading" in terminal  # the progress bar's step labels
+    assert "━".encode() in terminal  # the bar itself; its labels may not be redrawn on a small package
     quiet = run("validate", str(checkout))
     assert quiet.stderr == ""  # not a terminal: no progress at all
     code, out, terminal = _with_terminal("validate", str(checkout), "--quiet")

@@ -14,7 +14,7 @@ import pytest
 from aapeace.dataset import open_dataset
 from aapeace.export import export
 from aapeace.package import read_json, tables_of
-from aapeace.spreadsheet import is_formula_like
+from aapeace.spreadsheet import is_dangerous as is_formula_like
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -53,11 +53,62 @@ def test_text_na_stays_text(package_copy):
     assert actors["description"].iloc[0] == "NA" and actors["description"].iloc[1] == "null"
 
 
-def test_a_tampered_file_is_refused_by_name(package_copy):
+def test_a_tampered_file_is_refused_by_name_with_both_hashes(package_copy):
+    import hashlib
+
     path = package_copy / "data" / "actors.csv"
+    declared = next(r for r in read_json(package_copy / "datapackage.json")["resources"] if r["name"] == "actors")
     path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    with pytest.raises(IntegrityError, match="data/actors.csv"):
+    actual = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(IntegrityError, match="data/actors.csv") as caught:
         load(package_copy)
+    error = caught.value
+    assert (error.file, error.code) == ("data/actors.csv", "hash-mismatch")
+    assert (error.expected, error.actual) == (declared["hash"].split(":")[1], actual)
+    assert f"expected sha256 {error.expected}" in str(error) and f"actual sha256 {actual}" in str(error)
+    assert isinstance(error, LoadError)  # one except clause catches every loading failure
+
+
+def _break(root, how: str) -> None:
+    actors = root / "data" / "actors.csv"
+    if how == "descriptor-not-json":
+        (root / "datapackage.json").write_text("{", encoding="utf-8")
+    elif how == "descriptor-too-deep":
+        (root / "datapackage.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    elif how == "descriptor-not-an-object":
+        (root / "datapackage.json").write_text("[]", encoding="utf-8")
+    elif how == "file-missing":
+        actors.unlink()
+    elif how == "file-empty":
+        actors.write_bytes(b"")
+    elif how == "not-utf8":
+        actors.write_bytes(actors.read_bytes() + b"\xe9,\n")
+    elif how == "header-mismatch":
+        actors.write_text(actors.read_text(encoding="utf-8").replace("kind", "sort", 1), encoding="utf-8")
+    elif how == "ragged":
+        actors.write_text(actors.read_text(encoding="utf-8") + "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p\n", encoding="utf-8")
+    elif how == "enum":
+        set_cell(root, "actors", 0, "kind", "empire")
+    elif how == "overflow":
+        set_cell(root, "actors", 0, "span_start", "99999999999999999999")
+    elif how == "schema-not-json":
+        (root / "schemas" / "actors.json").write_text("{", encoding="utf-8")
+
+
+@pytest.mark.parametrize("how,code", [
+    ("descriptor-not-json", "descriptor-unreadable"), ("descriptor-too-deep", "descriptor-unreadable"),
+    ("descriptor-not-an-object", "descriptor-unreadable"), ("file-missing", "file-missing"),
+    ("file-empty", None), ("not-utf8", "encoding-error"), ("header-mismatch", "header-mismatch"),
+    ("ragged", None), ("enum", "enum-error"), ("overflow", "type-error"), ("schema-not-json", None),
+])
+def test_bad_input_is_a_load_error_never_a_stray_exception(package_copy, how, code):
+    _break(package_copy, how)
+    with pytest.raises(LoadError) as caught:
+        load(package_copy, verify=False)
+    assert caught.value.code == code
+    assert str(caught.value)
+    if code not in (None, "descriptor-unreadable"):
+        assert caught.value.file == "data/actors.csv"
 
 
 def test_a_missing_descriptor_is_a_load_error(tmp_path):

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
 import pytest
 
-from aapeace.validators import CATALOGUE, iter_errors
+from aapeace import csvio
+from aapeace.validators import CATALOGUE, iter_errors, limits
 from packages import get_cell, read_rows, regenerate, set_cell, write_rows
 
 CASES = json.loads((Path(__file__).parent / "cases" / "validator.json").read_text(encoding="utf-8"))["cases"]
@@ -53,6 +55,34 @@ def apply(edit: dict, root: Path) -> None:
         path.write_text(edit["text"], encoding="utf-8")
     elif op == "append_bytes":
         path.write_bytes(path.read_bytes() + bytes.fromhex(edit["hex"]))
+    elif op == "prepend_bytes":
+        path.write_bytes(bytes.fromhex(edit["hex"]) + path.read_bytes())
+    elif op == "write_bytes":
+        path.write_bytes(bytes.fromhex(edit["hex"]))
+    elif op == "grow_sparse":  # a huge file that costs no disk: the validator must not read it
+        with open(path, "r+b") as handle:
+            handle.truncate(edit["bytes"])
+    elif op == "pad":
+        path.write_bytes(path.read_bytes() + b" " * edit["bytes"])
+    elif op == "line_ending":  # end one record (0 = header) with another terminator
+        header, rows = read_rows(path)
+        records = [header, *rows]
+        text = "".join(csvio.row(r)[:-1] + (edit["ending"] if i == edit["record"] else "\n")
+                       for i, r in enumerate(records))
+        path.write_text(text, encoding="utf-8", newline="")
+    elif op == "widen_header":
+        header, rows = read_rows(path)
+        write_rows(path, header + [f"extra{i}" for i in range(edit["count"])], rows)
+    elif op == "nest":  # a deeply nested array under a new top-level key
+        text = path.read_text(encoding="utf-8").rstrip()
+        assert text.endswith("}")
+        path.write_text(text[:-1] + f', "x-nested": {"[" * edit["depth"]}{"]" * edit["depth"]}}}', encoding="utf-8")
+    elif op == "symlink":
+        path.unlink()
+        path.symlink_to(root / edit["target"])
+    elif op == "mkfifo":
+        path.unlink()
+        os.mkfifo(path)
     elif op == "append_text":
         path.write_text(path.read_text(encoding="utf-8") + edit["text"], encoding="utf-8", newline="")
     elif op == "insert_line":
@@ -73,7 +103,11 @@ def apply(edit: dict, root: Path) -> None:
         _set_pointer(document, edit["pointer"], value)
         schema_path.write_text(json.dumps(document, indent=2), encoding="utf-8")
     elif op == "set_cell":
-        set_cell(root, edit["table"], edit["index"], edit["field"], value)
+        set_cell(root, edit["table"], edit["index"], edit["field"], value * edit.get("repeat", 1))
+    elif op == "swap_span":
+        start = get_cell(root, edit["table"], edit["index"], "span_start")
+        set_cell(root, edit["table"], edit["index"], "span_start", get_cell(root, edit["table"], edit["index"], "span_end"))
+        set_cell(root, edit["table"], edit["index"], "span_end", start)
     elif op == "shift_span":
         for field in ("span_start", "span_end"):
             old = int(get_cell(root, edit["table"], edit["index"], field))
@@ -113,7 +147,11 @@ def test_case(case: dict, package_copy: Path):
     mode = case.get("regenerate", "all")
     if mode != "none":
         regenerate(package_copy, exports=(mode == "all"))
-    found = [[e.code, e.file, e.row, e.field] for e in iter_errors(package_copy)]
+    with limits.applied(limits.Limits(**case.get("limits", {}))):
+        errors = list(iter_errors(package_copy))
+    found = [[e.code, e.file, e.row, e.field] for e in errors]
+    for text in case.get("expect_message_contains", []):
+        assert any(text in e.message for e in errors), f"{text!r} not in {[e.message for e in errors]}"
     if "expect" in case:
         assert sorted(found, key=str) == sorted(expected, key=str)
     for e in case.get("expect_contains", []):

@@ -14,6 +14,7 @@ from aapeace.package import Table, is_table, resolve_descriptor
 from . import descriptor as layer1
 from . import exports as layer5
 from . import keys as layer3
+from . import safety
 from . import spans as layer4
 from . import tables as layer2
 from .errors import CATALOGUE, ValidationError
@@ -71,11 +72,13 @@ def iter_errors(path: str | Path | None = None, progress: Progress = _quiet) -> 
     if descriptor is None:
         return
     yield from layer1.check_profile(descriptor, label)
+    descriptor = layer1.usable(descriptor)
     yield from layer1.check_version(descriptor, label)
     yield from layer1.check_paths(descriptor, root, label)
     tables, errors = layer1.load_tables(descriptor, root, label)
     yield from errors
     yield from _check_other_files(descriptor, root)
+    yield from safety.check_resource_files(descriptor, root)
 
     loaded: dict[str, tuple[Table, CsvTable]] = {}
     clean: set[str] = set()

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+# Messages quote the values at fault; past this many characters they are cut.
+MAX_MESSAGE = 2000
+
 LAYERS = {1: "descriptor", 2: "table", 3: "keys", 4: "spans", 5: "exports"}
 
 # code -> (layer, one-line meaning). Keep in step with docs/errors.md (generated).
@@ -19,10 +22,20 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "path-unsafe": (1, "A resource or schema path is absolute, climbs out of the package, is hidden, or is a URL."),
     "schema-unreadable": (1, "A Table Schema could not be read or is not valid JSON."),
     "schema-invalid": (1, "A Table Schema breaks the Table Schema profile or names an unknown field."),
+    "json-duplicate-key": (1, "A JSON object in the descriptor or a Table Schema repeats a key; readers disagree on which value wins."),
+    "json-too-deep": (1, "The descriptor or a Table Schema nests deeper than the validator's limit (64 levels by default)."),
+    "json-too-large": (1, "The descriptor or a Table Schema is larger than the validator's limit (10 MiB by default); it is not read."),
     # 2. tables
     "file-missing": (2, "A resource's file does not exist."),
     "file-unreadable": (2, "A resource's file could not be read."),
+    "file-empty": (2, "A resource's file is empty (0 bytes); a table needs at least its header row."),
+    "file-too-large": (2, "A file is larger than the validator's size limit (100 MiB by default, `--max-file-size`); it is not read."),
     "encoding-error": (2, "A file is not valid UTF-8."),
+    "byte-order-mark": (2, "A CSV starts with a UTF-8 byte order mark; the package's CSVs are UTF-8 without one."),
+    "line-ending-crlf": (2, "A CSV row ends with CR LF (or a bare CR); the package's CSVs end every row with LF alone."),
+    "too-many-columns": (2, "A CSV header has more columns than the validator's limit (10,000 by default); the table is not read."),
+    "cell-too-long": (2, "A cell is longer than the validator's limit (131,072 characters by default, `--max-cell-length`)."),
+    "formula-prefix": (2, "A text cell starts with =, +, -, @, tab or carriage return, which a spreadsheet may run as a formula."),
     "header-mismatch": (2, "The CSV header differs from the schema's field names and order."),
     "row-ragged": (2, "A row has more or fewer cells than the header."),
     "blank-row": (2, "A row is empty."),
@@ -76,6 +89,10 @@ class ValidationError:
     def __post_init__(self) -> None:
         if self.code not in CATALOGUE:
             raise ValueError(f"unknown error code {self.code!r}: add it to the catalogue")
+        if len(self.message) > MAX_MESSAGE:
+            # A message quoting a cell of tens of megabytes would bury the report.
+            cut = len(self.message) - MAX_MESSAGE
+            object.__setattr__(self, "message", f"{self.message[:MAX_MESSAGE]}… [{cut} more characters not shown]")
 
     @property
     def layer(self) -> int:

@@ -8,20 +8,21 @@ from pathlib import Path
 
 import jsonschema
 
-from aapeace import exports, jsonschemas
+from aapeace import csvio, exports, jsonschemas
 from aapeace.package import Table
 
 from .errors import ValidationError
 from .reading import CsvTable
 from .render import export_matches
+from .safety import read_metadata_file, read_package_file, too_large, unsafe_reason
 
 
 def check_json_schema_current(table: Table, root: Path) -> Iterator[ValidationError]:
     path = jsonschemas.json_schema_path(table)
     expected = jsonschemas.row_schema(table)
     try:
-        actual = json.loads((root / path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        actual = json.loads(read_metadata_file(root, path).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         actual = None
     if actual != expected:
         yield ValidationError("jsonschema-stale", f"{path} is missing or stale: run `aapeace generate`", file=path)
@@ -33,7 +34,7 @@ def read_export(table: Table, root: Path) -> tuple[list | None, list[ValidationE
         return None, [ValidationError("export-missing", f"{table.export_path} does not exist: run `aapeace generate`",
                                       file=table.export_path)]
     try:
-        rows = json.loads(path.read_bytes().decode("utf-8"))
+        rows = json.loads(read_package_file(root, table.export_path).decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         return None, [ValidationError("export-unreadable", f"cannot read {table.export_path}: {exc}",
                                       file=table.export_path)]
@@ -48,9 +49,11 @@ def check_export(table: Table, root: Path, data: CsvTable | None = None) -> Iter
     values and (the CSV having passed layer 2) is valid against the JSON Schema. Only
     when the bytes differ are the rows parsed and checked one by one, for precise errors."""
     path = root / table.export_path
-    if data is not None and path.is_file():
-        if export_matches(path, table, data):
-            return
+    # Streamed in chunks, so the size limit is not needed for memory here; an unsafe or
+    # oversized export goes to the precise path, which refuses it with its own error.
+    if data is not None and unsafe_reason(table.export_path, root) is None and path.is_file() \
+            and not too_large(path) and export_matches(path, table, data):
+        return
     rows, errors = read_export(table, root)
     yield from errors
     if rows is None:
@@ -62,7 +65,7 @@ def check_export(table: Table, root: Path, data: CsvTable | None = None) -> Iter
         for error in validator.iter_errors(row):
             field = error.absolute_path[0] if error.absolute_path else None
             yield ValidationError("export-row-invalid", error.message, file=label, row=index + 2, field=field)
-    expected = exports.typed_rows(table, (root / table.path).read_text(encoding="utf-8"))
+    expected = exports.typed_rows(table, csvio.read_text(root / table.path))
     if len(rows) != len(expected):
         yield ValidationError("export-mismatch", f"{label} has {len(rows)} rows, {table.path} has {len(expected)}",
                               file=label)
@@ -78,5 +81,7 @@ def check_exports(tables: list[Table], root: Path,
                   loaded: dict[str, tuple[Table, CsvTable]] | None = None) -> Iterator[ValidationError]:
     for table in tables:
         yield from check_json_schema_current(table, root)
-        data = loaded[table.name][1] if loaded and table.name in loaded else None
+        loaded_table, data = loaded.get(table.name, (None, None)) if loaded else (None, None)
+        if loaded_table is not table:
+            data = None  # another resource of the same name was loaded (reported in layer 1)
         yield from check_export(table, root, data)

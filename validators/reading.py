@@ -1,13 +1,16 @@
 """Reading a CSV into string columns, with exact row numbers.
 
 The fast path hands the bytes to pyarrow's CSV reader. When the file is structurally
-irregular (ragged or blank rows) pyarrow cannot tell us *which* rows, so we re-read it
-with the standard library's csv module, which can; well-formed files never pay for that.
+irregular (ragged or blank rows, bad UTF-8) pyarrow cannot tell us *which* rows, so we
+re-read it with the standard library's csv module, which can; well-formed files never pay
+for that, nor for decoding the whole file into a Python str (a str of non-Latin text costs
+two to four bytes a character; pyarrow checks UTF-8 on its own).
 """
 from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,9 +18,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .errors import ValidationError
+from aapeace.csvio import unlimited_fields
 
-BOM = b"\xef\xbb\xbf"
+from . import limits, text as text_rules
+from .errors import ValidationError
+from .safety import Refused, TooLarge, read_limited
 
 
 @dataclass
@@ -55,9 +60,17 @@ def read_bytes(path: Path, label: str) -> tuple[bytes | None, list[ValidationErr
     if not path.is_file():
         return None, [ValidationError("file-missing", f"{label} does not exist", file=label)]
     try:
-        return path.read_bytes(), []
+        data = read_limited(path, label, limits.current().max_file_bytes)
+    except TooLarge as exc:
+        return None, [ValidationError("file-too-large", f"{exc}; it is not read", file=label)]
+    except Refused as exc:
+        return None, [ValidationError("file-unreadable", str(exc), file=label)]
     except OSError as exc:
         return None, [ValidationError("file-unreadable", f"cannot read {label}: {exc.strerror}", file=label)]
+    if not data:
+        return None, [ValidationError("file-empty", f"{label} is empty (0 bytes): a table needs at least its "
+                                      "header row", file=label)]
+    return data, []
 
 
 def decode(data: bytes, label: str) -> tuple[str | None, list[ValidationError]]:
@@ -78,30 +91,41 @@ def _header(data: bytes) -> list[str] | None:
     if first.count(b'"') % 2:
         first = data  # a quoted line break inside the header: read it all
     try:
-        return next(csv.reader(io.StringIO(first.decode("utf-8"), newline="")), None)
+        with unlimited_fields():
+            return next(csv.reader(io.StringIO(first.decode("utf-8"), newline="")), None)
     except UnicodeDecodeError:
         return None
 
 
 def read_csv(data: bytes, label: str) -> tuple[CsvTable | None, list[ValidationError]]:
-    """Parse CSV bytes. Returns None with errors when no header can be read.
+    """Parse CSV bytes. Returns None with errors when no header can be read."""
+    errors = text_rules.check_bom(data, label) + text_rules.check_line_endings(data, label)
+    if errors and errors[0].code == "byte-order-mark":
+        # Reported once; reading on without it keeps the first column name from looking wrong.
+        data = data[len(text_rules.BOM):]
+    table, parse_errors = _parse(data, label)
+    errors += parse_errors
+    if table is not None:
+        errors += text_rules.check_cell_lengths(table, label)
+    return table, errors
 
-    The whole file is decoded into a Python str only on the slow path: a str of non-Latin
-    text costs two to four bytes a character, and pyarrow checks UTF-8 on its own. Any
-    irregularity (a ragged row, bad UTF-8) makes pyarrow raise, and the slow path then
-    says exactly where.
-    """
-    errors: list[ValidationError] = []
+
+def _parse(data: bytes, label: str) -> tuple[CsvTable | None, list[ValidationError]]:
     header_line = _header(data)
     if header_line is None:
         text, errors = decode(data, label)
         if text is None:
             return None, errors
-        header_line = next(csv.reader(io.StringIO(text, newline="")), None)
+        with unlimited_fields():
+            header_line = next(csv.reader(io.StringIO(text, newline="")), None)
     if not header_line:
         return None, [ValidationError("header-mismatch", f"{label} has no header row", file=label, row=1)]
-    if len(set(header_line)) != len(header_line):
-        dupes = sorted({h for h in header_line if header_line.count(h) > 1})
+    if len(header_line) > limits.current().max_columns:
+        return None, [ValidationError("too-many-columns", f"{label} has {len(header_line):,} columns in its header, "
+                                      f"over the limit of {limits.current().max_columns:,}", file=label, row=1)]
+    counts = Counter(header_line)
+    if len(counts) != len(header_line):
+        dupes = sorted(h for h, n in counts.items() if n > 1)
         return None, [ValidationError("header-mismatch", f"{label} repeats column(s) {dupes}",
                                       file=label, row=1, field=dupes[0])]
     try:
@@ -113,7 +137,7 @@ def read_csv(data: bytes, label: str) -> tuple[CsvTable | None, list[ValidationE
                 column_types={name: pa.string() for name in header_line},
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        table = None
+        table = None  # ragged rows or bad UTF-8: the slow path says where
     if table is not None:
         columns = {name: table.column(name) for name in header_line}
         empty = [pc.equal(column, "") for column in columns.values()]
@@ -121,7 +145,7 @@ def read_csv(data: bytes, label: str) -> tuple[CsvTable | None, list[ValidationE
         for mask in empty[1:]:
             blank = pc.and_(blank, mask)
         if not pc.any(blank).as_py():
-            return CsvTable(list(header_line), columns), errors
+            return CsvTable(list(header_line), columns), []
     text, errors = decode(data, label)
     if text is None:
         return None, errors
@@ -129,6 +153,11 @@ def read_csv(data: bytes, label: str) -> tuple[CsvTable | None, list[ValidationE
 
 
 def _read_slowly(text: str, header: list[str], label: str) -> tuple[CsvTable, list[ValidationError]]:
+    with unlimited_fields():
+        return _read_records(text, header, label)
+
+
+def _read_records(text: str, header: list[str], label: str) -> tuple[CsvTable, list[ValidationError]]:
     errors: list[ValidationError] = []
     cells: list[list[str]] = [[] for _ in header]
     numbers: list[int] = []

@@ -12,6 +12,7 @@ from aapeace.package import Table, declared_hash, sha256_of
 from .descriptor import unsafe_reason
 from .errors import ValidationError
 from .reading import CsvTable, decode
+from .safety import source_refusal, too_large
 
 
 CHUNK = 1 << 16
@@ -39,6 +40,10 @@ def load_sources(loaded: dict[str, tuple[Table, CsvTable]], root: Path
     ints = {name: data.typed.get(name) for name in ("length", "body_start", "body_end")}
     for i, source_id in enumerate(rows["source_id"]):
         where = dict(file=table.path, row=data.row_number(i))
+        refused = source_refusal(root, rows["path"][i], table.path, data.row_number(i))
+        if refused:
+            errors.append(refused)
+            continue
         path = root / rows["path"][i]
         if not path.is_file():
             errors.append(ValidationError("source-file-missing", f"{rows['path'][i]} does not exist",
@@ -123,7 +128,7 @@ def check_declared_hashes(descriptor: dict, root: Path,
     sha256 already computed from bytes read for another layer."""
     for resource in descriptor.get("resources", []):
         path = resource.get("path")
-        if not isinstance(path, str) or unsafe_reason(path, root) or not (root / path).is_file():
+        if not isinstance(path, str) or unsafe_reason(path, root) or not (root / path).is_file() or too_large(root / path):
             continue  # unsafe paths are never opened; missing files are reported where they are read
         declared = declared_hash(resource)
         if declared and declared[0] == "sha256":

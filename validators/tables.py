@@ -17,6 +17,7 @@ from aapeace.package import Table, field_required
 
 from .errors import ValidationError
 from .reading import CsvTable
+from .text import check_formula_prefix
 
 INT64_MAX = 2**63 - 1
 INTEGER = r"^[+-]?[0-9]+$"
@@ -48,13 +49,19 @@ def present(data: CsvTable, table: Table, name: str) -> pa.Array:
 
 
 def matches(column: pa.Array, pattern: str) -> pa.Array:
+    # RE2 runs in linear time, so a hostile pattern cannot hang the validator; layer 1
+    # refuses patterns RE2 cannot compile (XML Schema regexes, which Table Schema uses, never need them).
+    return pc.match_substring_regex(column, anchored(pattern))
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why a Table Schema pattern cannot be used (by RE2 here, by Python's re in the JSON Schema), or None."""
     try:
-        return pc.match_substring_regex(column, anchored(pattern))
-    except pa.ArrowInvalid:
-        # RE2 lacks some features (lookaround); fall back to Python's re for such patterns,
-        # with fullmatch, since its `$` alone would also match before a final newline.
-        compiled = re.compile(f"(?:{pattern})")
-        return pa.array([v is not None and bool(compiled.fullmatch(v)) for v in column.to_pylist()], pa.bool_())
+        pc.match_substring_regex(pa.array([""], pa.string()), anchored(pattern))
+        re.compile(anchored(pattern))
+    except (pa.ArrowInvalid, re.error, ValueError, OverflowError, RecursionError) as exc:
+        return f"pattern {pattern!r} is not a regular expression this validator can run: {exc}"
+    return None
 
 
 DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
@@ -236,7 +243,7 @@ def check_exactly_one(data: CsvTable, table: Table) -> Iterator[ValidationError]
 
 
 FIELD_RULES = (check_required, check_type, check_enum, check_pattern, check_range, check_length,
-               check_precision, check_dependents)
+               check_precision, check_dependents, check_formula_prefix)
 
 
 def check_table(data: CsvTable, table: Table) -> Iterator[ValidationError]:

@@ -33,9 +33,16 @@ def _progress_bar(enabled: bool):
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from aapeace.validators import validate
+    from aapeace.validators import limits, validate
 
-    with _progress_bar(sys.stderr.isatty() and not args.quiet) as progress:
+    try:
+        bounds = limits.Limits(**{
+            **({"max_file_bytes": limits.parse_size(args.max_file_size)} if args.max_file_size else {}),
+            **({"max_cell_chars": args.max_cell_length} if args.max_cell_length else {})})
+    except ValueError as exc:
+        print(f"aapeace validate: --max-file-size: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    with limits.applied(bounds), _progress_bar(sys.stderr.isatty() and not args.quiet) as progress:
         report = validate(args.path, progress)
     if args.format == "json":
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -179,6 +186,10 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=["text", "json"], default="text", help="report format (default: text)")
     v.add_argument("--quiet", action="store_true",
                    help="print nothing when the package is valid, and no progress bar")
+    v.add_argument("--max-file-size", metavar="SIZE",
+                   help="largest file read, e.g. 500M or 2G (default 100M); larger files are reported, not read")
+    v.add_argument("--max-cell-length", metavar="N", type=int,
+                   help="longest cell in characters (default 131072, the csv module's own limit)")
     v.set_defaults(run=_validate)
 
     g = commands.add_parser("generate", help="regenerate derived files (JSON Schemas, JSON exports, hashes, docs)",

@@ -22,6 +22,8 @@ def _constraints(field: dict) -> str:
         parts.append(f"shape set by `{field['x-precisionField']}`")
     if "x-requiredWith" in field:
         parts.append(f"set exactly when `{field['x-requiredWith']}` is set")
+    if field.get("x-verbatim"):
+        parts.append("verbatim: the source's exact characters, never trimmed or escaped")
     return "; ".join(parts).replace("|", "\\|")
 
 

@@ -45,7 +45,7 @@ def _json(data: Dataset, name: str, path: Path) -> None:
 def _csv_safe(data: Dataset, name: str, path: Path) -> None:
     table = data.table(name)
     rows = data.rows(name)
-    spreadsheet.write_csv(path, table.field_names, ([row.get(f, "") for f in table.field_names] for row in rows))
+    spreadsheet.write_safe_csv(path, table.field_names, ([row.get(f, "") for f in table.field_names] for row in rows))
 
 
 PER_TABLE: dict[str, Callable[[Dataset, str, Path], None]] = {

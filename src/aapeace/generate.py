@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import coverage, dictionary, exports, jsonschemas
+from . import coverage, csvio, dictionary, exports, jsonschemas
 from .package import read_json, resolve_descriptor, sha256_of, tables_of
 
 
@@ -38,7 +38,7 @@ def derived_files(descriptor_path: Path, with_docs: bool = True, with_exports: b
     for table in tables:
         files[root / jsonschemas.json_schema_path(table)] = _json(jsonschemas.row_schema(table))
         if with_exports:
-            text = (root / table.path).read_text(encoding="utf-8")
+            text = csvio.read_text(root / table.path)  # a CR inside a cell is kept, not turned into LF
             files[root / table.export_path] = exports.dumps(exports.typed_rows(table, text))
     if with_docs:
         files[root / "docs" / "data-dictionary.md"] = dictionary.render(tables)

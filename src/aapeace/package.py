@@ -6,11 +6,46 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 DESCRIPTOR = "datapackage.json"
 SPAN_FIELDS = ("source_id", "span_start", "span_end", "quote")
+
+
+URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+MAX_PATH_PART = 200  # bytes; file systems refuse names past 255, and ".json" is added to table paths
+
+
+def unsafe_reason(path: object, root: Path) -> str | None:
+    """Why a path may not be opened, or None. Nothing outside the package is ever read."""
+    if not isinstance(path, str) or not path:
+        return "is not a non-empty string"
+    try:
+        encoded = path.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid Unicode"
+    if b"\0" in encoded:
+        return "contains a NUL character"
+    if path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path):  # a drive letter before any URL scheme
+        return "is absolute"
+    if URL.match(path):
+        return "is a URL: nothing is ever fetched"
+    parts = re.split(r"[/\\]", path)
+    if ".." in parts:
+        return "climbs out of the package with '..'"
+    if any(part.startswith(".") for part in parts):
+        return "names a hidden file or folder"
+    if any(len(part.encode("utf-8")) > MAX_PATH_PART for part in parts) or len(encoded) > 4 * MAX_PATH_PART:
+        return "is too long"
+    try:
+        resolved = (root / path).resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop
+        return "cannot be resolved (a loop of symbolic links?)"
+    if not resolved.is_relative_to(root.resolve()):
+        return "leads outside the package through a symbolic link"
+    return None
 
 
 def shipped_root() -> Path:

@@ -1,0 +1,121 @@
+"""Nothing unsafe is done: paths are refused before anything is opened, nothing is fetched,
+nothing outside the package is read, and a cell of tens of megabytes neither hangs nor
+crashes the validator."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from aapeace.loader import LoadError, load
+from aapeace.package import unsafe_reason
+from aapeace.validators import iter_errors
+from packages import regenerate, set_cell
+
+_OPENED: list[str] | None = None
+
+
+def _audit(event: str, args: tuple) -> None:
+    if _OPENED is not None and event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+        _OPENED.append(os.fsdecode(args[0]))
+
+
+sys.addaudithook(_audit)  # audit hooks cannot be removed; it records only while _OPENED is a list
+
+
+def opened_while(action) -> list[str]:
+    global _OPENED
+    _OPENED = []
+    try:
+        action()
+        return _OPENED
+    finally:
+        _OPENED = None
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise AssertionError(f"network access attempted: {args}")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    return attempts
+
+
+@pytest.mark.parametrize("path,reason", [
+    ("/etc/passwd", "absolute"), ("C:\\data.csv", "absolute"), ("\\\\server\\share.csv", "absolute"),
+    ("../outside.csv", "climbs out"), ("data/../../outside.csv", "climbs out"), ("data/.git/config", "hidden"),
+    (".env", "hidden"), ("https://example.org/data.csv", "URL"), ("file:///etc/passwd", "URL"),
+    ("data/a\x00b.csv", "NUL"), ("data/\ud800.csv", "Unicode"), ("a" * 300, "too long"), ("", "non-empty"),
+    (None, "non-empty"), (["data/x.csv"], "non-empty"),
+])
+def test_unsafe_paths_are_named_with_a_reason(tmp_path, path, reason):
+    assert reason in unsafe_reason(path, tmp_path)
+
+
+def test_a_symlink_out_of_the_package_is_unsafe(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "secret.csv").write_text("secret\n", encoding="utf-8")
+    (tmp_path / "pkg" / "link.csv").symlink_to(tmp_path / "secret.csv")
+    assert "symbolic link" in unsafe_reason("link.csv", tmp_path / "pkg")
+    (tmp_path / "pkg" / "inside.csv").write_text("x\n", encoding="utf-8")
+    (tmp_path / "pkg" / "link-in.csv").symlink_to(tmp_path / "pkg" / "inside.csv")
+    assert unsafe_reason("link-in.csv", tmp_path / "pkg") is None
+
+
+def test_refused_files_are_never_opened_and_nothing_is_fetched(package_copy, no_network):
+    outside = package_copy.parent / "outside.txt"
+    outside.write_text("not part of the package\n", encoding="utf-8")
+    descriptor = json.loads((package_copy / "datapackage.json").read_text(encoding="utf-8"))
+    traps = {10: "https://example.org/text.txt", 11: "../outside.txt", 9: "data/link-out.csv", 8: "/etc/hostname"}
+    (package_copy / "data" / "link-out.csv").symlink_to(outside)
+    for index, path in traps.items():
+        descriptor["resources"][index]["path"] = path
+    descriptor["resources"][7]["schema"] = "https://example.org/schema.json"
+    (package_copy / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    errors = []
+    opened = opened_while(lambda: errors.extend(iter_errors(package_copy)))
+    unsafe = {e.field for e in errors if e.code == "path-unsafe"}
+    assert {f"resources/{i}/path" for i in traps} | {"resources/7/schema"} <= unsafe
+    assert no_network == []
+    assert opened, "the audit hook must see the files the validator does open"
+    for name in opened:
+        assert not name.startswith(("http", "/etc/")), name
+        assert Path(name).resolve() != outside.resolve(), name
+
+
+def test_the_loader_refuses_an_unsafe_path_before_opening_it(package_copy, no_network):
+    descriptor = json.loads((package_copy / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"][1]["path"] = "https://example.org/actors.csv"
+    (package_copy / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    with pytest.raises(LoadError) as caught:
+        load(package_copy, verify=False)
+    assert caught.value.code == "path-unsafe" and "URL" in str(caught.value)
+    assert no_network == []
+
+
+def test_a_fifo_is_never_opened(package_copy):
+    path = package_copy / "data" / "positions.csv"
+    path.unlink()
+    os.mkfifo(path)  # opening it for reading would block forever
+    opened = opened_while(lambda: list(iter_errors(package_copy)))
+    assert str(path) not in opened
+
+
+def test_a_cell_of_tens_of_megabytes_is_reported_quickly(package_copy):
+    set_cell(package_copy, "positions", 0, "note", "x" * (30 * 2**20))
+    regenerate(package_copy, exports=False)
+    started = time.perf_counter()
+    errors = [(e.code, e.row, e.field) for e in iter_errors(package_copy)]
+    elapsed = time.perf_counter() - started
+    assert errors == [("cell-too-long", 2, "note")]
+    assert elapsed < 60, f"{elapsed:.1f} s"

@@ -1,0 +1,107 @@
+"""Reading the descriptor and Table Schemas as JSON, defensively.
+
+Plain ``json.loads`` lets the later of two equal keys win silently, recurses once per level
+of nesting, and reads a file of any size. Here a file over the size limit is not read,
+nesting past the depth limit is refused before any recursive code (the profile check) sees
+it, and every repeated key is reported with the JSON pointer of its object.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from . import limits
+from .errors import ValidationError
+from .safety import Refused, TooLarge, read_limited
+
+
+class _Object(dict):
+    """A JSON object that remembers the keys it saw more than once."""
+
+    repeated: list[str]
+
+
+def _pairs(pairs: list[tuple[str, object]]) -> dict:
+    obj = _Object(pairs)
+    seen: set[str] = set()
+    obj.repeated = [k for k, _ in pairs if k in seen or seen.add(k)]
+    return obj
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _join(pointer: str, key: str) -> str:
+    return f"{pointer}/{_escape(key)}" if pointer else _escape(key)
+
+
+def _unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, written in JSON as an escape such as \ud800
+        return False
+    return True
+
+
+def _walk(document: object, max_depth: int) -> tuple[int, list[tuple[str, str]], str | None]:
+    """(depth, [(pointer, repeated key)], pointer of a string that is not Unicode), iteratively:
+    no recursion on untrusted nesting."""
+    deepest, repeated = 0, []
+    stack: list[tuple[object, str, int]] = [(document, "", 1)]  # pointers as in descriptor-profile
+    while stack:
+        node, pointer, depth = stack.pop()
+        if isinstance(node, str) and not _unicode(node):
+            return deepest, repeated, pointer or "(top level)"
+        if isinstance(node, dict) and not all(map(_unicode, node)):
+            return deepest, repeated, pointer or "(top level)"
+        if not isinstance(node, (dict, list)):
+            continue
+        deepest = max(deepest, depth)
+        if deepest > max_depth:
+            return deepest, repeated, None
+        if isinstance(node, _Object):
+            repeated += [(pointer, key) for key in node.repeated]
+        children = node.items() if isinstance(node, dict) else enumerate(node)
+        stack.extend((child, _join(pointer, str(key)), depth + 1) for key, child in children)
+    return deepest, repeated, None
+
+
+def read(path: Path, label: str, unreadable: str) -> tuple[object | None, list[ValidationError]]:
+    """Parse the JSON file at ``path``. ``unreadable`` is the code for a file that cannot be read
+    or parsed (descriptor-unreadable, schema-unreadable); the document is None when it cannot be
+    used, and kept (the later key winning, as JSON readers do) when only keys repeat."""
+    bound = limits.current()
+    try:
+        data = read_limited(path, label, bound.max_json_bytes)
+    except TooLarge as exc:
+        return None, [ValidationError("json-too-large", f"{label} is {exc.size:,} bytes, over the limit of "
+                                      f"{exc.limit:,}; it is not read", file=label)]
+    except Refused as exc:
+        return None, [ValidationError(unreadable, f"cannot read {label}: {exc}", file=label)]
+    except OSError as exc:
+        return None, [ValidationError(unreadable, f"cannot read {label}: {exc.strerror or exc}", file=label)]
+    if not data.strip():
+        return None, [ValidationError(unreadable, f"{label} is empty: it must hold a JSON object", file=label)]
+    try:
+        document = json.loads(data.decode("utf-8"), object_pairs_hook=_pairs)
+    except UnicodeDecodeError as exc:
+        return None, [ValidationError(unreadable, f"{label} is not valid UTF-8: byte 0x{data[exc.start]:02x} at "
+                                      f"offset {exc.start}", file=label)]
+    except json.JSONDecodeError as exc:
+        return None, [ValidationError(unreadable, f"{label} is not valid JSON: {exc.msg} at line {exc.lineno}, "
+                                      f"column {exc.colno}", file=label)]
+    except RecursionError:
+        return None, [ValidationError("json-too-deep", f"{label} nests too deeply to parse (the limit is "
+                                      f"{bound.max_json_depth} levels)", file=label)]
+    depth, repeated, not_unicode = _walk(document, bound.max_json_depth)
+    if not_unicode is not None:
+        return None, [ValidationError(unreadable, f"{label}: {not_unicode} holds an unpaired surrogate escape "
+                                      "(such as \\ud800), which is not valid Unicode", file=label)]
+    if depth > bound.max_json_depth:
+        return None, [ValidationError("json-too-deep", f"{label} nests more than {bound.max_json_depth} levels "
+                                      "deep; it is not checked further", file=label)]
+    return document, [ValidationError("json-duplicate-key", f"{pointer or '(top level)'}: key {key!r} appears more "
+                                      "than once; readers disagree on which value wins (here the last)",
+                                      file=label, field=_join(pointer, key))
+                      for pointer, key in sorted(repeated)]
