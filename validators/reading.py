@@ -113,6 +113,8 @@ def _parse(data: bytes, text: str, label: str) -> tuple[CsvTable | None, list[Va
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         irregular.append(1)
+    if not irregular and table.column_names != header_line:
+        irregular.append(1)  # pyarrow read the header differently (it skips a second BOM, say): trust csv
     if not irregular:
         columns = {name: table.column(name).combine_chunks() for name in header_line}
         blank = pa.array([True] * table.num_rows, pa.bool_())
