@@ -1,4 +1,5 @@
-"""The hand-written annotation guide must define every enum value the schemas allow."""
+"""The hand-written docs: the annotation guide defines every enum value the schemas allow, and the
+failure-modes table names real tests and catalogued codes."""
 from __future__ import annotations
 
 import json
@@ -22,3 +23,67 @@ def test_the_guide_has_a_section_for_each_enumerated_field():
         for field in json.loads(path.read_text(encoding="utf-8"))["fields"]:
             if "enum" in field.get("constraints", {}) and "precision" not in field["name"] and "basis" not in field["name"]:
                 assert f"### {path.stem}.{field['name']}" in GUIDE, f"{path.stem}.{field['name']}"
+
+
+FAILURE_MODES = (CHECKOUT / "docs" / "failure-modes.md").read_text(encoding="utf-8")
+CASE = re.compile(r"^case\[([^\]]+)\]$")
+
+
+def _failure_rows() -> list[tuple[str, list[str], list[str]]]:
+    """(failure class, codes, tests) for every row of every table whose last column is the test."""
+    rows, header = [], None
+    for line in FAILURE_MODES.splitlines():
+        if not line.startswith("|"):
+            header = None
+            continue
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if header is None:
+            header = cells
+            continue
+        if header[-1] != "covering test" or set(cells[0]) <= {"-", " "}:
+            continue
+        rows.append((cells[0], re.findall(r"`([a-z0-9-]+)`", cells[1]), re.findall(r"`([^`]+)`", cells[-1])))
+    return rows
+
+
+def _collected(files: set[str]) -> set[str]:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                             *sorted(files)], cwd=CHECKOUT / "tests", capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    return {line.strip() for line in result.stdout.splitlines() if "::" in line}
+
+
+def test_every_failure_mode_names_tests_that_exist_and_codes_that_are_catalogued():
+    from aapeace.validators import CATALOGUE
+
+    cases = {c["id"]: c for c in json.loads((CHECKOUT / "tests" / "cases" / "validator.json")
+                                            .read_text(encoding="utf-8"))["cases"]}
+    rows = _failure_rows()
+    assert len(rows) >= 60
+    named = [t for _, _, tests in rows for t in tests if not CASE.match(t)]
+    collected = _collected({t.split("::")[0] for t in named})
+    for failure, codes, tests in rows:
+        assert tests, f"{failure}: no test named"
+        for code in codes:
+            assert code in CATALOGUE or code == "any", f"{failure}: unknown code {code!r}"
+        for test in tests:
+            match = CASE.match(test)
+            if match:
+                case = cases.get(match.group(1))
+                assert case is not None, f"{failure}: no case {match.group(1)!r} in tests/cases/validator.json"
+                expected = {e[0] for e in case.get("expect", []) + case.get("expect_contains", [])}
+                expected |= set(case.get("expect_codes", []))
+                assert not codes or expected & set(codes) or case.get("expect") == [], (failure, test, expected)
+            else:
+                node = f"tests/{test}" if not test.startswith("tests/") else test
+                assert any(c == node or c.startswith(node + "[") for c in collected), f"{failure}: no test {test}"
+
+
+def test_every_error_code_is_in_the_failure_modes_table():
+    from aapeace.validators import CATALOGUE
+
+    listed = {code for _, codes, _ in _failure_rows() for code in codes}
+    assert set(CATALOGUE) - listed == set()

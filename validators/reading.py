@@ -138,6 +138,8 @@ def _parse(data: bytes, label: str) -> tuple[CsvTable | None, list[ValidationErr
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         table = None  # ragged rows or bad UTF-8: the slow path says where
+    if table is not None and table.column_names != header_line:
+        table = None  # pyarrow read the header differently (it skips a second BOM, say): trust csv
     if table is not None:
         columns = {name: table.column(name) for name in header_line}
         empty = [pc.equal(column, "") for column in columns.values()]

@@ -20,10 +20,16 @@ def anchored(pattern: str) -> str:
     return f"^(?:{pattern})$(?![\\s\\S])"
 
 
+# A text cell may not open as a spreadsheet formula (validators/text.py, formula-prefix);
+# verbatim quotes are exempt, and for a list it is the cell's first character, its first item's.
+FORMULA_START = {"pattern": r"^[=+\-@\t\r]"}
+
+
 def _value_schema(field: dict) -> dict:
     constraints = field.get("constraints", {})
     kind = field.get("type", "string")
     schema: dict = {"type": JSON_TYPES.get(kind, "string")}
+    guard = kind in ("string", "list") and field.get("x-verbatim") is not True
     if kind == "date":
         schema["format"] = "date"
     if kind == "list":
@@ -33,6 +39,8 @@ def _value_schema(field: dict) -> dict:
         if "pattern" in constraints:
             item["pattern"] = anchored(constraints["pattern"])
         schema["items"] = item
+        if guard:
+            schema["prefixItems"] = [{"not": FORMULA_START}]
         return schema
     for ours, theirs in (("minimum", "minimum"), ("maximum", "maximum"), ("minLength", "minLength"),
                          ("maxLength", "maxLength"), ("enum", "enum")):
@@ -40,6 +48,8 @@ def _value_schema(field: dict) -> dict:
             schema[theirs] = constraints[ours]
     if "pattern" in constraints:
         schema["pattern"] = anchored(constraints["pattern"])
+    if guard:
+        schema["not"] = FORMULA_START
     if kind == "integer":
         schema.setdefault("minimum", -(2**63))
         schema.setdefault("maximum", 2**63 - 1)
