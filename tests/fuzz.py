@@ -136,7 +136,7 @@ PATHS = ["data/items.csv", "data/sources.csv", "data/sources/s1.txt", "schemas/i
          "data/fifo.csv", "data/folder.csv", "data/empty.csv", "data/nothing.csv", "data/sources/../items.csv",
          "C:\\x.csv", "a" * 300, "data/\x00.csv", "data/\ud800.csv", "data", "."]
 LEAVES = st.one_of(
-    st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([2**63, -(2**63) - 1, 10**30, 1e308, 0.5]),
+    st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([2**63, -(2**63) - 1, 10**30, 1e308, 0.5, float("nan"), float("inf")]),
     st.sampled_from(PATHS), st.sampled_from(["", "items", "sources", "string", "integer", "list", "date", "table",
                                              "sha256:00", "[", "^(a+)+$", "(?<=x)y", "\\p{L}", "year"]),
     st.text(max_size=12))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -91,6 +92,9 @@ def _break(root, how: str) -> None:
         set_cell(root, "actors", 0, "kind", "empire")
     elif how == "overflow":
         set_cell(root, "actors", 0, "span_start", "99999999999999999999")
+    elif how == "fifo":  # opening it would block for ever
+        actors.unlink()
+        os.mkfifo(actors)
     elif how == "schema-not-json":
         (root / "schemas" / "actors.json").write_text("{", encoding="utf-8")
 
@@ -100,6 +104,7 @@ def _break(root, how: str) -> None:
     ("descriptor-not-an-object", "descriptor-unreadable"), ("file-missing", "file-missing"),
     ("file-empty", None), ("not-utf8", "encoding-error"), ("header-mismatch", "header-mismatch"),
     ("ragged", None), ("enum", "enum-error"), ("overflow", "type-error"), ("schema-not-json", None),
+    ("fifo", "file-unreadable"),
 ])
 def test_bad_input_is_a_load_error_never_a_stray_exception(package_copy, how, code):
     _break(package_copy, how)

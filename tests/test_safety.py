@@ -119,3 +119,14 @@ def test_a_cell_of_tens_of_megabytes_is_reported_quickly(package_copy):
     elapsed = time.perf_counter() - started
     assert errors == [("cell-too-long", 2, "note")]
     assert elapsed < 60, f"{elapsed:.1f} s"
+
+
+def test_source_texts_refuses_a_path_out_of_the_package(package_copy):
+    from aapeace.loader import source_texts
+
+    set_cell(package_copy, "sources", 0, "path", "../outside.txt")
+    (package_copy.parent / "outside.txt").write_text("not ours\n", encoding="utf-8")
+    regenerate(package_copy)
+    with pytest.raises(LoadError) as caught:
+        source_texts(package_copy)
+    assert caught.value.code == "path-unsafe"

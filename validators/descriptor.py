@@ -18,6 +18,8 @@ from .errors import ValidationError
 from .safety import unsafe_reason  # noqa: F401 - vetted here, before any file is opened
 from .tables import pattern_problem
 
+# What the span layer reads from the sources table (validators/spans.py, load_sources).
+SOURCE_FIELDS = ("source_id", "path", "sha256")
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 
 
@@ -150,6 +152,25 @@ def _schema_label(table: Table) -> str:
     return schema if isinstance(schema, str) else DESCRIPTOR
 
 
+def _check_sources_table(tables: list[Table]) -> Iterator[ValidationError]:
+    """The span layer reads each source text through the sources table: it needs these fields."""
+    for table in tables:
+        missing = [n for n in SOURCE_FIELDS if table.name == "sources" and n not in table.field_names]
+        if missing:
+            yield ValidationError("schema-invalid", f"the sources table lacks field(s) {missing}, which spans "
+                                  "need to find and check their texts", file=_schema_label(table), field="fields")
+
+
+def _readable(tables: list[Table]) -> list[Table]:
+    """The tables later layers can read: the first of each name, and a sources table with its fields."""
+    kept: dict[str, Table] = {}
+    for table in tables:
+        if table.name == "sources" and not all(n in table.field_names for n in SOURCE_FIELDS):
+            continue
+        kept.setdefault(table.name, table)
+    return list(kept.values())
+
+
 def _check_unique_names(resources: list[dict], label: str) -> Iterator[ValidationError]:
     """Resource names are keys: foreign keys and tools find a resource by its name."""
     seen: set[str] = set()
@@ -207,4 +228,5 @@ def load_tables(descriptor: dict, root: Path, label: str) -> tuple[list[Table], 
             tables.append(Table(resource["name"], resource["path"], schema, resource))
     errors.extend(_check_references(tables))
     errors.extend(_check_unique_names(resources, label))
-    return tables, errors
+    errors.extend(_check_sources_table(tables))
+    return _readable(tables), errors

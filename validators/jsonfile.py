@@ -28,6 +28,10 @@ def _pairs(pairs: list[tuple[str, object]]) -> dict:
     return obj
 
 
+def _not_json(constant: str) -> object:
+    raise ValueError(f"{constant} is not a JSON value")
+
+
 def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
@@ -84,13 +88,15 @@ def read(path: Path, label: str, unreadable: str) -> tuple[object | None, list[V
     if not data.strip():
         return None, [ValidationError(unreadable, f"{label} is empty: it must hold a JSON object", file=label)]
     try:
-        document = json.loads(data.decode("utf-8"), object_pairs_hook=_pairs)
+        document = json.loads(data.decode("utf-8"), object_pairs_hook=_pairs, parse_constant=_not_json)
     except UnicodeDecodeError as exc:
         return None, [ValidationError(unreadable, f"{label} is not valid UTF-8: byte 0x{data[exc.start]:02x} at "
                                       f"offset {exc.start}", file=label)]
     except json.JSONDecodeError as exc:
         return None, [ValidationError(unreadable, f"{label} is not valid JSON: {exc.msg} at line {exc.lineno}, "
                                       f"column {exc.colno}", file=label)]
+    except ValueError as exc:  # NaN or Infinity, which Python reads and JSON does not have
+        return None, [ValidationError(unreadable, f"{label} is not valid JSON: {exc}", file=label)]
     except RecursionError:
         return None, [ValidationError("json-too-deep", f"{label} nests too deeply to parse (the limit is "
                                       f"{bound.max_json_depth} levels)", file=label)]

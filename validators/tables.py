@@ -171,17 +171,22 @@ def check_pattern(data: CsvTable, table: Table, field: dict) -> Iterator[Validat
                             lambda v: f"{v!r} does not match {pattern}")
 
 
+def _bound(value: object) -> object:
+    """A schema's bound as pyarrow can compare it: an integer past 64 bits becomes a float."""
+    return float(value) if isinstance(value, int) and not -(2**63) <= value < 2**63 else value
+
+
 def check_range(data: CsvTable, table: Table, field: dict) -> Iterator[ValidationError]:
     constraints, name = field.get("constraints", {}), field["name"]
     typed = data.typed.get(name)
     if typed is None:
         return
     if "minimum" in constraints:
-        low = constraints["minimum"]
+        low = _bound(constraints["minimum"])
         yield from _errors("minimum-error", pc.less(typed, low), data, table, name,
                            lambda v: f"{v} is below the minimum {low}")
     if "maximum" in constraints:
-        high = constraints["maximum"]
+        high = _bound(constraints["maximum"])
         yield from _errors("maximum-error", pc.greater(typed, high), data, table, name,
                            lambda v: f"{v} is above the maximum {high}")
 
@@ -191,8 +196,9 @@ def check_length(data: CsvTable, table: Table, field: dict) -> Iterator[Validati
     if "minLength" not in constraints and "maxLength" not in constraints:
         return
     length = pc.utf8_length(data.columns[name])
-    too_short = pc.less(length, constraints.get("minLength", 0))
-    bad = pc.or_(too_short, pc.greater(length, constraints["maxLength"])) if "maxLength" in constraints else too_short
+    too_short = pc.less(length, _bound(constraints.get("minLength", 0)))
+    bad = pc.or_(too_short, pc.greater(length, _bound(constraints["maxLength"]))) \
+        if "maxLength" in constraints else too_short
     bad = pc.and_(bad, present(data, table, name))
     limits = f"{constraints.get('minLength', 0)}..{constraints.get('maxLength', '∞')}"
     yield from _errors("length-error", bad, data, table, name,

@@ -45,10 +45,16 @@ def _resources(descriptor: dict) -> list[dict]:
 
 
 def _vet(relative: object, root: Path) -> None:
+    """Refuse a path before opening it: unsafe, missing, or not a regular file (a FIFO would block)."""
     reason = unsafe_reason(relative, root)
     if reason:
         raise LoadError(f"{relative!r} {reason}; it is not opened", code="path-unsafe",
                         file=relative if isinstance(relative, str) else None)
+    path = root / relative
+    if not path.exists():
+        raise LoadError(f"{relative}: file does not exist", code="file-missing", file=relative)
+    if not path.is_file():
+        raise LoadError(f"{relative}: not a regular file", code="file-unreadable", file=relative)
 
 
 def verify_hashes(descriptor: dict, root: Path) -> None:
@@ -57,10 +63,7 @@ def verify_hashes(descriptor: dict, root: Path) -> None:
         if declared is None or declared[0] != "sha256":
             continue
         _vet(resource.get("path"), root)
-        path = root / resource["path"]
-        if not path.is_file():
-            raise LoadError(f"{resource['path']}: file does not exist", code="file-missing", file=resource["path"])
-        actual = sha256_of(path)
+        actual = sha256_of(root / resource["path"])
         if actual != declared[1]:
             raise IntegrityError(resource["path"], declared[1], actual)
 
@@ -137,8 +140,6 @@ def _read_table(table: Table, root: Path) -> pd.DataFrame:
     except UnicodeDecodeError as exc:
         raise LoadError(f"{table.path}: not valid UTF-8 ({exc.reason} at byte {exc.start})", code="encoding-error",
                         file=table.path) from None
-    except FileNotFoundError:
-        raise LoadError(f"{table.path}: file does not exist", code="file-missing", file=table.path) from None
     except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
         # pandas' ParserError and EmptyDataError are ValueErrors
         raise LoadError(f"{table.path}: cannot load: {exc} (run `aapeace validate` for every error)",
@@ -187,6 +188,7 @@ def source_texts(path: str | Path | None = None) -> dict[str, str]:
     sources = load(path)["sources"]
     texts = {}
     for source_id, rel in zip(sources["source_id"], sources["path"]):
+        _vet(rel, root)
         with open(root / rel, encoding="utf-8", newline="") as handle:
             texts[source_id] = handle.read()
     return texts
