@@ -14,7 +14,7 @@ from aapeace.package import Table
 from .errors import ValidationError
 from .reading import CsvTable
 from .render import export_matches
-from .safety import read_metadata_file, read_package_file, too_large, unsafe_reason
+from .safety import read_metadata_file, read_package_file, unsafe_reason
 
 
 def check_json_schema_current(table: Table, root: Path) -> Iterator[ValidationError]:
@@ -49,10 +49,11 @@ def check_export(table: Table, root: Path, data: CsvTable | None = None) -> Iter
     values and (the CSV having passed layer 2) is valid against the JSON Schema. Only
     when the bytes differ are the rows parsed and checked one by one, for precise errors."""
     path = root / table.export_path
-    # Streamed in chunks, so the size limit is not needed for memory here; an unsafe or
-    # oversized export goes to the precise path, which refuses it with its own error.
+    # Streamed in chunks, so memory stays bounded and the file-size limit is not needed
+    # here; it guards the precise path, which parses the whole export. An unsafe path is
+    # never opened.
     if data is not None and unsafe_reason(table.export_path, root) is None and path.is_file() \
-            and not too_large(path) and export_matches(path, table, data):
+            and export_matches(path, table, data):
         return
     rows, errors = read_export(table, root)
     yield from errors
