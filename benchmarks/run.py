@@ -125,7 +125,8 @@ def render(results: dict) -> str:
     walls = [(e["rows"], e["aapeace"]["wall"]) for e in results["sizes"] if e["aapeace"]["wall"]]
     if len(walls) >= 2:
         lines += ["", "Scaling of `aapeace validate`: " + "; ".join(
-            f"{b[0] / a[0]:.0f}× the rows took {b[1] / a[1]:.1f}× the time" for a, b in zip(walls, walls[1:])) + "."]
+            f"from {a[0]:,} to {b[0]:,} rows ({b[0] / a[0]:.0f}×) the time grew {b[1] / a[1]:.1f}×"
+            for a, b in zip(walls, walls[1:])) + "."]
     load = results["load"]
     lines += ["", f"`load()` of the shipped package in a fresh process: {load['load']:.3f} s beyond "
                   f"`import pandas` ({load['pandas']:.3f} s), median of {max(results['runs'], 5)} runs."]
