@@ -3,7 +3,6 @@ commas and formula-like cells included), the exports keep every row and every sp
 from __future__ import annotations
 
 import csv
-import io
 import sqlite3
 import tempfile
 from pathlib import Path

@@ -5,7 +5,6 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyarrow.compute as pc
 
 from aapeace.package import Table, declared_hash, sha256_of
 
