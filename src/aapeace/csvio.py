@@ -1,17 +1,35 @@
-"""The package's CSV text, read and written exactly.
+"""The package's CSV dialect: one set of rules for reading and writing every table.
 
-The CSVs are UTF-8 without a byte order mark, rows end with LF, and a cell is quoted only
-when it must be (the csv module's QUOTE_MINIMAL, and a cell holding a CR). Reading keeps every character: no newline
-translation (a CR inside a quoted cell stays a CR) and no cap on the length of a cell (the
-validator has its own, reported limit). Standard library only, so that ``load()`` stays light.
+The CSVs are UTF-8 without a byte order mark, every row (the last included) ends with LF,
+and a cell is quoted only when it must be (the csv module's QUOTE_MINIMAL, and a cell
+holding a CR). A double quote appears only in a quoted cell, doubled, and a quoted cell
+ends at its closing quote: RFC 4180 with LF. Files that break these rules are refused with
+the row at fault, because readers (Python's csv, pandas, DuckDB, polars, spreadsheets)
+disagree on them. Reading keeps every character: no newline translation (a CR inside a
+quoted cell stays a CR) and no cap on the length of a cell (the validator has its own,
+reported limit). Standard library only, so that ``load()`` stays light.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+from .errors import PackageError, ValidationError
+
+BOM = b"\xef\xbb\xbf"
+# One cell: quoted (doubled quotes inside, any character including line breaks) or bare
+# (no comma, quote or line break). The unrolled form keeps Python's re linear here.
+_QUOTED = rb'"[^"]*(?:""[^"]*)*"'
+_BARE = rb'[^,"\r\n]*'
+_CELL = rb"(?:" + _QUOTED + rb"|" + _BARE + rb")"
+_RECORD = re.compile(_CELL + rb"(?:," + _CELL + rb")*\n")
+_WELL_FORMED = re.compile(rb"(?:" + _CELL + rb"(?:," + _CELL + rb")*\n)*")
+_QUOTED_CELL = re.compile(_QUOTED)
+_BARE_CELL = re.compile(_BARE)
 
 # The csv module's cap is a C long; 2**31 - 1 fits everywhere and is far past any real cell.
 NO_FIELD_LIMIT = 2**31 - 1
@@ -60,3 +78,104 @@ def row(cells: Sequence[str]) -> str:
 def dumps(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     """CSV text in the package's canonical form."""
     return row(header) + "".join(map(row, rows))
+
+
+# --- the dialect's structure -------------------------------------------------------------
+
+def well_formed(data: bytes) -> bool:
+    """Whether CSV bytes follow the dialect's structure (one C-speed pass, no decoding)."""
+    return not data.startswith(BOM) and _WELL_FORMED.fullmatch(data) is not None
+
+
+def _problem_in_record(data: bytes, start: int) -> tuple[str, str, int]:
+    """(code, message, where to resume) for a record at ``start`` that is not well formed."""
+    pos, end = start, len(data)
+    while True:
+        quoted = data.startswith(b'"', pos)
+        match = (_QUOTED_CELL if quoted else _BARE_CELL).match(data, pos)
+        if match is None:
+            return "quote-malformed", "a quoted cell is never closed (an odd number of double quotes)", end
+        pos = match.end()
+        if pos == end:
+            return "final-newline-missing", "the last row does not end with LF", end
+        char = data[pos:pos + 1]
+        if char == b",":
+            pos += 1
+            continue
+        resume = data.find(b"\n", pos)
+        resume = end if resume == -1 else resume + 1
+        if char == b"\n":  # cannot happen for a record _RECORD refused; kept for safety
+            return "quote-malformed", "the row could not be read", resume
+        if char == b"\r":
+            kind = "CR LF" if data[pos + 1:pos + 2] == b"\n" else "a bare CR"
+            return "line-ending-crlf", f"the row ends with {kind}; the package's CSVs end every row with LF alone", \
+                resume
+        if quoted:
+            return "quote-malformed", "text follows the closing quote of a quoted cell (write the whole cell " \
+                "in quotes, with each inner quote doubled)", resume
+        return "quote-malformed", "a double quote stands inside an unquoted cell (quote the cell and double " \
+            "the inner quote)", resume
+
+
+def structure_errors(data: bytes, label: str) -> Iterator[ValidationError]:
+    """The first row of each kind that breaks the dialect, with how many rows break it.
+
+    Rows are records (the header is row 1): a quoted line break does not start a new row.
+    """
+    if data.startswith(BOM):
+        yield ValidationError("byte-order-mark", f"{label} starts with a UTF-8 byte order mark (EF BB BF); save it "
+                              "as UTF-8 without BOM", file=label, row=1)
+        data = data[len(BOM):]
+    if _WELL_FORMED.fullmatch(data) is not None:
+        return
+    first: dict[str, tuple[int, str]] = {}
+    counts: dict[str, int] = {}
+    pos, row, end = 0, 1, len(data)
+    while pos < end:
+        match = _RECORD.match(data, pos)
+        if match is not None:
+            pos, row = match.end(), row + 1
+            continue
+        code, message, pos = _problem_in_record(data, pos)
+        first.setdefault(code, (row, message))
+        counts[code] = counts.get(code, 0) + 1
+        row += 1
+    for code, (at, message) in first.items():
+        more = f" ({counts[code]} rows in all)" if counts[code] > 1 else ""
+        yield ValidationError(code, f"row {at}: {message}{more}", file=label, row=at)
+
+
+def row_at(data: bytes, offset: int) -> int:
+    """The row (header = 1) holding byte ``offset``, counting records, not lines."""
+    pos, row = 0, 1
+    while pos <= offset:
+        match = _RECORD.match(data, pos)
+        if match is None or match.end() > offset:
+            return row
+        pos, row = match.end(), row + 1
+    return row
+
+
+def parse(data: bytes, label: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and every (row number, cells) of CSV bytes in the dialect; raises
+    PackageError naming the first row that breaks it (structure, UTF-8, blank or ragged)."""
+    for error in structure_errors(data, label):
+        raise PackageError(error)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PackageError(ValidationError(
+            "encoding-error", f"not valid UTF-8: byte 0x{data[exc.start]:02x} at byte offset {exc.start}",
+            file=label, row=row_at(data, exc.start))) from None
+    all_records = records(text)
+    if not all_records or not all_records[0] or all_records[0] == [""]:
+        raise PackageError(ValidationError("file-empty", f"{label} has no header row", file=label, row=1))
+    header, out = all_records[0], []
+    for number, record in enumerate(all_records[1:], start=2):
+        if not any(record):
+            raise PackageError(ValidationError("blank-row", f"row {number} is blank", file=label, row=number))
+        if len(record) != len(header):
+            raise PackageError(ValidationError("row-ragged", f"row {number} has {len(record)} cells, the header "
+                                               f"{len(header)}", file=label, row=number))
+        out.append((number, record))
+    return header, out

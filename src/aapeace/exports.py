@@ -8,50 +8,63 @@ reinterpreted: "NA", "null", "0001", spaces and non-breaking spaces stay what th
 from __future__ import annotations
 
 import json
+import re
 
 from . import csvio
-from .package import Table
+from .model import Field, Table
+
+# The lexical forms the validator accepts (validators/tables.py checks the same ones, in RE2).
+INTEGER = re.compile(r"[+-]?[0-9]+\Z", re.ASCII)
+NUMBER = re.compile(r"(?:[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?:NaN|INF))\Z", re.ASCII)
 
 
-def typed_value(raw: str, field: dict, missing: list[str]):
-    """One CSV cell as the JSON value it stands for; missing cells are null."""
-    if raw in missing:
+def typed_value(raw: str, field: Field):
+    """One CSV cell as the JSON value it stands for; missing cells are null. Raises
+    ValueError for a cell that is not of its field's type (int() alone would take " 3", "1_0", "٣")."""
+    if raw in field.missing_values:
         return None
-    kind = field.get("type", "string")
+    kind = field.type
     if kind == "integer":
+        if not INTEGER.match(raw):
+            raise ValueError(f"{raw!r} is not an integer")
         return int(raw)
     if kind == "number":
+        if not NUMBER.match(raw):
+            raise ValueError(f"{raw!r} is not a number")
         return float(raw)
     if kind == "boolean":
-        return raw in field.get("trueValues", ["true", "True", "TRUE", "1"])
+        if raw in field.true_values:
+            return True
+        if raw in field.false_values:
+            return False
+        raise ValueError(f"{raw!r} is not a boolean")
     if kind == "list":
-        return raw.split(field.get("delimiter", ","))
+        return raw.split(field.delimiter)
     return raw
 
 
 def typed_rows(table: Table, text: str) -> list[dict]:
     """Rows of a CSV that already passed layer 2, typed by the Table Schema."""
-    missing = table.schema.get("missingValues", [""])
     fields = table.fields
-    return [{f["name"]: typed_value(cell, f, missing) for f, cell in zip(fields, record)}
+    return [{f.name: typed_value(cell, f) for f, cell in zip(fields, record)}
             for record in csvio.records(text)[1:] if record]
 
 
-def cell_text(value, field: dict) -> str:
+def cell_text(value, field: Field) -> str:
     """One JSON value as the CSV cell it came from (the inverse of ``typed_value``)."""
     if value is None:
         return ""
     if isinstance(value, bool):
-        return (field.get("trueValues") or ["true"])[0] if value else (field.get("falseValues") or ["false"])[0]
+        return field.true_values[0] if value else field.false_values[0]
     if isinstance(value, list):
-        return field.get("delimiter", ",").join(value)
+        return field.delimiter.join(value)
     return str(value)
 
 
 def csv_text(table: Table, rows: list[dict]) -> str:
     """A JSON export's rows back to the CSV text they were exported from."""
     fields = table.fields
-    return csvio.dumps(table.field_names, ([cell_text(row.get(f["name"]), f) for f in fields] for row in rows))
+    return csvio.dumps(table.field_names, ([cell_text(row.get(f.name), f) for f in fields] for row in rows))
 
 
 def frame_rows(table: Table, frame) -> list[dict]:

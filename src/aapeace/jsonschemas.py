@@ -5,7 +5,7 @@ knows how its constraints (and our ``x-`` cross-field rules) read in JSON Schema
 """
 from __future__ import annotations
 
-from .package import Table, field_required
+from .model import Field, Table
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SHAPES = {"year": r"^[0-9]{4}$", "month": r"^[0-9]{4}-[0-9]{2}$", "day": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
@@ -25,29 +25,30 @@ def anchored(pattern: str) -> str:
 FORMULA_START = {"pattern": r"^[=+\-@\t\r]"}
 
 
-def _value_schema(field: dict) -> dict:
-    constraints = field.get("constraints", {})
-    kind = field.get("type", "string")
-    schema: dict = {"type": JSON_TYPES.get(kind, "string")}
-    guard = kind in ("string", "list") and field.get("x-verbatim") is not True
+def _value_schema(field: Field) -> dict:
+    kind = field.type
+    schema: dict = {"type": JSON_TYPES[kind]}
+    guard = kind in ("string", "list") and not field.verbatim
     if kind == "date":
         schema["format"] = "date"
     if kind == "list":
-        item: dict = {"type": JSON_TYPES.get(field.get("itemType", "string"), "string")}
-        if "enum" in constraints:
-            item["enum"] = constraints["enum"]
-        if "pattern" in constraints:
-            item["pattern"] = anchored(constraints["pattern"])
+        item: dict = {"type": "string"}
+        if field.enum is not None:
+            item["enum"] = list(field.enum)
+        if field.pattern is not None:
+            item["pattern"] = anchored(field.pattern)
         schema["items"] = item
         if guard:
             schema["prefixItems"] = [{"not": FORMULA_START}]
         return schema
-    for ours, theirs in (("minimum", "minimum"), ("maximum", "maximum"), ("minLength", "minLength"),
-                         ("maxLength", "maxLength"), ("enum", "enum")):
-        if ours in constraints:
-            schema[theirs] = constraints[ours]
-    if "pattern" in constraints:
-        schema["pattern"] = anchored(constraints["pattern"])
+    for value, theirs in ((field.minimum, "minimum"), (field.maximum, "maximum"), (field.min_length, "minLength"),
+                          (field.max_length, "maxLength")):
+        if value is not None:
+            schema[theirs] = value
+    if field.enum is not None:
+        schema["enum"] = list(field.enum)
+    if field.pattern is not None:
+        schema["pattern"] = anchored(field.pattern)
     if guard:
         schema["not"] = FORMULA_START
     if kind == "integer":
@@ -81,21 +82,21 @@ def _precision_rules(date: str, precision: str) -> list[dict]:
 def row_schema(table: Table) -> dict:
     properties, required, rules = {}, [], []
     for field in table.fields:
-        name = field["name"]
+        name = field.name
         value = _value_schema(field)
-        if not field_required(field, table):
+        if not field.must_be_present:
             value = _nullable(value)
-        properties[name] = {"description": field.get("description", ""), **value}
+        properties[name] = {"description": field.description, **value}
         required.append(name)
-        if "x-precisionField" in field:
-            rules.extend(_precision_rules(name, field["x-precisionField"]))
-        if "x-requiredWith" in field:
-            other = field["x-requiredWith"]
+        if field.precision_field:
+            rules.extend(_precision_rules(name, field.precision_field))
+        if field.required_with:
+            other = field.required_with
             rules.append({"if": _is_null(other), "then": _is_null(name), "else": _not_null(name)})
-    if table.schema.get("x-exactlyOne"):
-        rules.append({"oneOf": [_not_null(name) for name in table.schema["x-exactlyOne"]]})
+    if table.exactly_one:
+        rules.append({"oneOf": [_not_null(name) for name in table.exactly_one]})
     schema = {"$schema": DIALECT, "title": f"One row of {table.name}",
-              "description": table.schema.get("description", ""),
+              "description": table.description,
               "comment": "Generated from the Table Schema by `aapeace generate`; do not edit.",
               "type": "object", "properties": properties, "required": required,
               "additionalProperties": False}
@@ -105,4 +106,4 @@ def row_schema(table: Table) -> dict:
 
 
 def json_schema_path(table: Table) -> str:
-    return f"schemas/jsonschema/{table.name}.json"
+    return table.json_schema_path

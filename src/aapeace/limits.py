@@ -1,4 +1,4 @@
-"""How much the validator agrees to read: the guards that keep a hostile or broken package
+"""How much the tools agree to read: the guards that keep a hostile or broken package
 from hanging it or exhausting memory.
 
 Each limit has a code that reports it (see errors.py) and can be raised for a package that
@@ -28,6 +28,12 @@ class Limits:
     max_json_depth: int = 64
     # Columns in one CSV header: too-many-columns (parsing a million columns takes minutes).
     max_columns: int = 10_000
+    # Resources in one descriptor: too-many-resources. Every resource costs a file check,
+    # so ten thousand of them would take minutes before any data is read.
+    max_resources: int = 1_000
+    # Errors of one code in one file that a report lists; the rest are counted in one
+    # errors-capped entry, so a file of two million blank rows gives a short report.
+    max_errors_per_code: int = 100
 
 
 _CURRENT: ContextVar[Limits] = ContextVar("aapeace_validation_limits", default=Limits())

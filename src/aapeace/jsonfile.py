@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import limits
+from . import files, limits
 from .errors import ValidationError
-from .safety import Refused, TooLarge, read_limited
 
 
 class _Object(dict):
@@ -26,6 +25,10 @@ def _pairs(pairs: list[tuple[str, object]]) -> dict:
     seen: set[str] = set()
     obj.repeated = [k for k, _ in pairs if k in seen or seen.add(k)]
     return obj
+
+
+# A repeated key in an export row is the export's problem (layer 5), not the descriptor's.
+_REPEATED = {"export-unreadable": "export-duplicate-key"}
 
 
 def _not_json(constant: str) -> object:
@@ -71,20 +74,29 @@ def _walk(document: object, max_depth: int) -> tuple[int, list[tuple[str, str]],
     return deepest, repeated, None
 
 
-def read(path: Path, label: str, unreadable: str) -> tuple[object | None, list[ValidationError]]:
-    """Parse the JSON file at ``path``. ``unreadable`` is the code for a file that cannot be read
-    or parsed (descriptor-unreadable, schema-unreadable); the document is None when it cannot be
-    used, and kept (the later key winning, as JSON readers do) when only keys repeat."""
+def read(root: Path, relative: str, unreadable: str) -> tuple[object | None, list[ValidationError]]:
+    """Read and parse a JSON file of the package through the one door (see ``parse``)."""
     bound = limits.current()
     try:
-        data = read_limited(path, label, bound.max_json_bytes)
-    except TooLarge as exc:
-        return None, [ValidationError("json-too-large", f"{label} is {exc.size:,} bytes, over the limit of "
-                                      f"{exc.limit:,}; it is not read", file=label)]
-    except Refused as exc:
-        return None, [ValidationError(unreadable, f"cannot read {label}: {exc}", file=label)]
-    except OSError as exc:
-        return None, [ValidationError(unreadable, f"cannot read {label}: {exc.strerror or exc}", file=label)]
+        data = files.read_bytes(root, relative, bound.max_json_bytes)
+    except files.Refused as exc:
+        error = exc.error
+        if error.code == "file-too-large":
+            return None, [ValidationError("json-too-large", f"{relative} is over the limit of "
+                                          f"{bound.max_json_bytes:,} bytes; it is not read", file=relative)]
+        if error.code == "path-unsafe":
+            return None, [error]
+        code = "descriptor-missing" if error.code == "file-missing" and unreadable == "descriptor-unreadable" \
+            else unreadable
+        return None, [ValidationError(code, error.message, file=relative)]
+    return parse(data, relative, unreadable)
+
+
+def parse(data: bytes, label: str, unreadable: str) -> tuple[object | None, list[ValidationError]]:
+    """Parse JSON bytes. ``unreadable`` is the code for bytes that cannot be parsed
+    (descriptor-unreadable, schema-unreadable); the document is None when it cannot be
+    used, and kept (the later key winning, as JSON readers do) when only keys repeat."""
+    bound = limits.current()
     if not data.strip():
         return None, [ValidationError(unreadable, f"{label} is empty: it must hold a JSON object", file=label)]
     try:
@@ -107,7 +119,7 @@ def read(path: Path, label: str, unreadable: str) -> tuple[object | None, list[V
     if depth > bound.max_json_depth:
         return None, [ValidationError("json-too-deep", f"{label} nests more than {bound.max_json_depth} levels "
                                       "deep; it is not checked further", file=label)]
-    return document, [ValidationError("json-duplicate-key", f"{pointer or '(top level)'}: key {key!r} appears more "
+    return document, [ValidationError(_REPEATED.get(unreadable, "json-duplicate-key"), f"{pointer or '(top level)'}: key {key!r} appears more "
                                       "than once; readers disagree on which value wins (here the last)",
                                       file=label, field=_join(pointer, key))
                       for pointer, key in sorted(repeated)]

@@ -10,10 +10,12 @@ from dataclasses import asdict, dataclass
 # Messages quote the values at fault; past this many characters they are cut.
 MAX_MESSAGE = 2000
 
-LAYERS = {1: "descriptor", 2: "table", 3: "keys", 4: "spans", 5: "exports"}
+LAYERS = {0: "report", 1: "descriptor", 2: "table", 3: "keys", 4: "spans", 5: "exports"}
 
-# code -> (layer, one-line meaning). Keep in step with docs/errors.md (generated).
+# code -> (layer, one-line meaning). docs/errors.md is generated from this.
 CATALOGUE: dict[str, tuple[int, str]] = {
+    # 0. the report itself
+    "errors-capped": (0, "More errors of one code in one file than a report shows; the message says how many were left out."),
     # 1. descriptor
     "descriptor-missing": (1, "No datapackage.json where one was expected."),
     "descriptor-unreadable": (1, "The descriptor could not be read or is not valid JSON."),
@@ -25,14 +27,24 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "json-duplicate-key": (1, "A JSON object in the descriptor or a Table Schema repeats a key; readers disagree on which value wins."),
     "json-too-deep": (1, "The descriptor or a Table Schema nests deeper than the validator's limit (64 levels by default)."),
     "json-too-large": (1, "The descriptor or a Table Schema is larger than the validator's limit (10 MiB by default); it is not read."),
+    "profile-version": (1, "A `$schema` names a profile other than Data Package v2 or Table Schema v2."),
+    "name-unsafe": (1, "A package or resource name is not a lowercase slug (letters, digits, '.', '_', '-'): names become file names."),
+    "too-many-resources": (1, "The descriptor lists more resources than the validator's limit (1,000 by default)."),
+    "descriptor-unsupported": (1, "A resource uses a form Data Package v2 allows that this package's tools do not read (multipart or inline data, compression, another encoding or CSV dialect); it is refused, never skipped."),
+    "schema-unsupported": (1, "A Table Schema uses a form Table Schema v2 allows that this validator does not check (a field type, format or constraint); it is refused, never skipped."),
+    "schema-missing": (1, "A table (type table, or a CSV) has no Table Schema, so nothing in it could be checked."),
+    "hash-unsupported": (1, "A resource's hash is not written as sha256:<64 lowercase hex digits>, so the file could not be checked."),
+    "contract-loosened": (1, "A Table Schema drops or loosens the span contract (source_id, span_start, span_end, quote) or the sources table that spans need."),
     # 2. tables
     "file-missing": (2, "A resource's file does not exist."),
-    "file-unreadable": (2, "A resource's file could not be read."),
+    "file-unreadable": (2, "A resource's file could not be read (not a regular file, or no permission)."),
     "file-empty": (2, "A resource's file is empty (0 bytes); a table needs at least its header row."),
     "file-too-large": (2, "A file is larger than the validator's size limit (100 MiB by default, `--max-file-size`); it is not read."),
     "encoding-error": (2, "A file is not valid UTF-8."),
     "byte-order-mark": (2, "A CSV starts with a UTF-8 byte order mark; the package's CSVs are UTF-8 without one."),
     "line-ending-crlf": (2, "A CSV row ends with CR LF (or a bare CR); the package's CSVs end every row with LF alone."),
+    "final-newline-missing": (2, "A CSV's last row does not end with LF."),
+    "quote-malformed": (2, "A double quote stands inside an unquoted cell, or text follows a quoted cell's closing quote (many CSV readers then fail or disagree)."),
     "too-many-columns": (2, "A CSV header has more columns than the validator's limit (10,000 by default); the table is not read."),
     "cell-too-long": (2, "A cell is longer than the validator's limit (131,072 characters by default, `--max-cell-length`)."),
     "formula-prefix": (2, "A text cell starts with =, +, -, @, tab or carriage return, which a spreadsheet may run as a formula."),
@@ -46,13 +58,14 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "minimum-error": (2, "A number is below the field's minimum."),
     "maximum-error": (2, "A number is above the field's maximum."),
     "length-error": (2, "A text is shorter or longer than the field allows."),
-    "date-impossible": (2, "A date matches the pattern but is not on the calendar (2021-02-30)."),
+    "date-impossible": (2, "A date matches the pattern but is not on the calendar (2021-02-30, or year 0000)."),
     "precision-mismatch": (2, "A date's shape does not match its precision field, or one is set without the other."),
     "dependent-missing": (2, "A field that must be set together with another is set alone."),
     "exactly-one": (2, "Not exactly one of a group of alternative fields is set."),
+    "date-order": (2, "A date ends before the date it must not precede (an event that ends before it starts)."),
     # 3. keys
     "primary-key-duplicate": (3, "Two rows share a primary key."),
-    "unique-duplicate": (3, "Two rows share a value of a unique field."),
+    "unique-duplicate": (3, "Two rows share a value of a unique field, or of a unique key (uniqueKeys)."),
     "foreign-key-dangling": (3, "A foreign key points at a row that does not exist."),
     "self-reference-dangling": (3, "A self-reference (part_of) points at a row of the same table that does not exist."),
     "part-of-cycle": (3, "Following a self-reference leads back to the row itself."),
@@ -70,6 +83,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     # 5. exports
     "export-missing": (5, "A table has no JSON export beside its CSV."),
     "export-unreadable": (5, "A JSON export is not valid JSON or not an array of objects."),
+    "export-duplicate-key": (5, "A row of a JSON export repeats a key; readers disagree on which value wins."),
     "export-mismatch": (5, "A JSON export differs from its CSV."),
     "export-row-invalid": (5, "A JSON export row is invalid against the generated JSON Schema."),
     "jsonschema-stale": (5, "A generated JSON Schema is missing or differs from what its Table Schema generates."),
@@ -108,3 +122,16 @@ class ValidationError:
         if self.field is not None:
             parts.append(f"field {self.field}")
         return ", ".join(parts)
+
+Error = ValidationError  # the short name; ValidationError stays for code written against 1.0
+
+
+class PackageError(ValueError):
+    """A package a command cannot work from. ``error`` is the first reason, as data (code,
+    file, row, field); ``errors`` all of them. The message is the error, located."""
+
+    def __init__(self, error: ValidationError, errors: tuple[ValidationError, ...] = ()) -> None:
+        super().__init__(f"{error.location()}: [{error.code}] {error.message}")
+        self.error = error
+        self.errors = tuple(errors) or (error,)
+        self.code, self.file, self.row, self.field = error.code, error.file, error.row, error.field
