@@ -1,26 +1,30 @@
 """Validation of a data package in five layers (see DESIGN.md): descriptor, tables, keys,
 spans and files, exports. Every problem is yielded as a ValidationError; nothing is raised
-for bad input and nothing is written."""
+for bad input and nothing is written.
+
+The engine reads the package once through the model (aapeace.model) and every file once
+through the one door (aapeace.files), types each table once, then runs the registered
+rules (registry.py) layer by layer, adding each finding's file and row. At most
+``limits.max_errors_per_code`` errors of one code are listed for one file; the rest are
+counted in one ``errors-capped`` entry, so cost and report stay linear and bounded.
+"""
 from __future__ import annotations
 
-import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aapeace.package import Table, is_table, resolve_descriptor
+from aapeace import files, limits
+from aapeace.errors import CATALOGUE, ValidationError
+from aapeace.model import Package, Table, read_package, resolve_descriptor
 
-from . import descriptor as layer1
-from . import exports as layer5
-from . import keys as layer3
-from . import safety
-from . import spans as layer4
-from . import tables as layer2
-from .errors import CATALOGUE, ValidationError
+from . import contract, descriptor as layer1, exports as layer5, keys, registry, spans as layer4, tables  # noqa: F401
 from .reading import CsvTable, read_bytes, read_csv
+from .types import typed_table
 
-__all__ = ["CATALOGUE", "Report", "ValidationError", "iter_errors", "validate"]
+__all__ = ["CATALOGUE", "Report", "ValidationError", "iter_errors", "limits", "validate"]
 
 # Called before each step with (what, steps so far, steps in all): how a caller shows progress.
 Progress = Callable[[str, int, int], None]
@@ -30,34 +34,122 @@ def _quiet(what: str, done: int, total: int) -> None:
     pass
 
 
-def _read_tables(tables: list[Table], root: Path, clean: set[str],
-                 loaded: dict[str, tuple[Table, CsvTable]], digests: dict[str, str],
-                 step: Callable[[str], None] = lambda what: None) -> Iterator[ValidationError]:
-    for table in tables:
+def _capped(errors: Iterator[ValidationError]) -> Iterator[ValidationError]:
+    cap = limits.current().max_errors_per_code
+    counts: Counter = Counter()
+    for error in errors:
+        key = (error.code, error.file)
+        counts[key] += 1
+        if counts[key] <= cap or error.code == "errors-capped":
+            yield error
+    for (code, file), count in counts.items():
+        if count > cap and code != "errors-capped":
+            yield ValidationError("errors-capped", f"{count - cap:,} more {code} error(s) in {file or 'the package'} "
+                                  f"not shown ({count:,} in all)", file=file)
+
+
+def _readable_tables(package: Package, errors: list[ValidationError]) -> list[Table]:
+    """Tables whose patterns RE2 can run (the others are reported in layer 1 and not read)."""
+    bad = {(e.file, e.field) for e in errors if e.code == "schema-invalid"}
+    return [t for t in package.tables
+            if not any((t.schema_label, f"fields/{i}/constraints/pattern") in bad for i in range(len(t.fields)))]
+
+
+def _layer1(package: Package) -> list[ValidationError]:
+    errors = list(layer1.check_profile(package))
+    errors += layer1.check_schema_profiles(package)
+    errors += layer1.check_patterns(package)
+    errors += contract.check_contract(package)
+    return errors
+
+
+def _check_other_files(package: Package) -> Iterator[ValidationError]:
+    """Resources that are not tables (the source texts): there, readable, not empty."""
+    for resource in package.resources:
+        if resource.is_table:
+            continue
+        try:
+            data = files.read_bytes(package.root, resource.path)
+        except files.Refused as exc:
+            yield exc.error
+            continue
+        if not data:
+            yield ValidationError("file-empty", f"{resource.path} is empty (0 bytes)", file=resource.path)
+
+
+def _read_table(table: Table, package: Package, digests: dict[str, str]
+                ) -> tuple[CsvTable | None, list[ValidationError]]:
+    raw, errors = read_bytes(package.root, table.path)
+    if raw is None:
+        return None, errors
+    digests[table.path] = files.sha256_hex(raw)  # saves reading it again for the hash check
+    data, parse_errors = read_csv(raw, table.path)
+    errors += parse_errors
+    if data is None:
+        return None, errors
+    return typed_table(table, data) if data.header == table.field_names else data, errors
+
+
+def _all_errors(path: str | Path | None, progress: Progress) -> Iterator[ValidationError]:
+    package, errors = read_package(path)
+    yield from errors
+    if package is None:
+        return
+    more = _layer1(package)
+    yield from more
+    readable = _readable_tables(package, more)
+    yield from _check_other_files(package)
+
+    loaded: dict[str, tuple[Table, CsvTable]] = {}
+    clean: set[str] = set()
+    digests: dict[str, str] = {}
+    done, total = 0, 2 * len(readable) + 3
+
+    def step(what: str) -> None:
+        nonlocal done
+        progress(what, done, total)
+        done += 1
+
+    for table in readable:
         step(f"reading {table.path}")
-        raw, errors = read_bytes(root / table.path, table.path)
-        data = None
-        if raw is not None:
-            digests[table.path] = hashlib.sha256(raw).hexdigest()  # saves reading it again
-            data, parse_errors = read_csv(raw, table.path)
-            errors += parse_errors
-        yield from errors
+        data, read_errors = _read_table(table, package, digests)
+        yield from read_errors
         if data is None:
             continue
-        table_errors = list(layer2.check_table(data, table))
+        table_errors = list(registry.run(2, table, data))
         yield from table_errors
         if not any(e.code == "header-mismatch" for e in table_errors):
             loaded[table.name] = (table, data)
-        if not errors and not table_errors:
+        if not read_errors and not table_errors:
             clean.add(table.name)
+    texts, source_errors = layer4.load_sources(package, loaded)
+    context = registry.Context(package, loaded, texts)
+    # Layer 5 is mostly Arrow kernels and file reads, which release the GIL, while keys and
+    # spans are mostly Python: on two cores they overlap. Errors are still yielded in
+    # layer order.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        exported = pool.submit(lambda: list(_layer5(package, readable, loaded, clean)))
+        step("keys")
+        for table, data in loaded.values():
+            yield from registry.run(3, table, data, context)
+        step("file hashes")
+        yield from layer4.check_declared_hashes(package, digests)
+        step("spans")
+        yield from source_errors
+        for table, data in loaded.values():
+            yield from registry.run(4, table, data, context)
+        for table in readable:
+            step(f"exports ({table.export_path})")
+        yield from exported.result()
+    progress("done", total, total)
 
 
-def _check_other_files(descriptor: dict, root: Path) -> Iterator[ValidationError]:
-    for resource in descriptor.get("resources", []):
-        path = resource.get("path") if isinstance(resource, dict) else None
-        if (isinstance(path, str) and not is_table(resource) and not layer1.unsafe_reason(path, root)
-                and not (root / path).is_file()):
-            yield ValidationError("file-missing", f"{path} does not exist", file=path)
+def _layer5(package: Package, readable: list[Table], loaded: dict[str, tuple[Table, CsvTable]],
+            clean: set[str]) -> Iterator[ValidationError]:
+    for table in readable:
+        yield from layer5.check_json_schema_current(table, package)
+        if table.name in clean:
+            yield from layer5.check_export(table, package, loaded[table.name][1])
 
 
 def iter_errors(path: str | Path | None = None, progress: Progress = _quiet) -> Iterator[ValidationError]:
@@ -65,48 +157,7 @@ def iter_errors(path: str | Path | None = None, progress: Progress = _quiet) -> 
 
     ``progress`` is told of each step as it starts; it is for display and changes nothing.
     """
-    descriptor_path = resolve_descriptor(path)
-    root, label = descriptor_path.parent, descriptor_path.name
-    descriptor, errors = layer1.read_descriptor(descriptor_path)
-    yield from errors
-    if descriptor is None:
-        return
-    yield from layer1.check_profile(descriptor, label)
-    descriptor = layer1.usable(descriptor)
-    yield from layer1.check_version(descriptor, label)
-    yield from layer1.check_paths(descriptor, root, label)
-    tables, errors = layer1.load_tables(descriptor, root, label)
-    yield from errors
-    yield from _check_other_files(descriptor, root)
-    yield from safety.check_resource_files(descriptor, root)
-
-    loaded: dict[str, tuple[Table, CsvTable]] = {}
-    clean: set[str] = set()
-    digests: dict[str, str] = {}
-    done, total = 0, 2 * len(tables) + 3
-
-    def step(what: str) -> None:
-        nonlocal done
-        progress(what, done, total)
-        done += 1
-
-    yield from _read_tables(tables, root, clean, loaded, digests, step)
-    # Layer 5 is mostly Arrow kernels and file reads, which release the GIL, while keys and
-    # spans are mostly Python: on two cores they overlap. Errors are still yielded in
-    # layer order.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        exported = pool.submit(lambda: list(layer5.check_exports([t for t in tables if t.name in clean],
-                                                                  root, loaded)))
-        step("keys")
-        yield from layer3.check_keys(loaded)
-        step("file hashes")
-        yield from layer4.check_declared_hashes(descriptor, root, digests)
-        step("spans")
-        yield from layer4.check_spans(loaded, root)
-        for table in tables:
-            step(f"exports ({table.export_path})")
-        yield from exported.result()
-    progress("done", total, total)
+    yield from _capped(_all_errors(path, progress))
 
 
 @dataclass

@@ -4,85 +4,116 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import jsonschema
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from aapeace import csvio, exports, jsonschemas
-from aapeace.package import Table
+from aapeace import exports, files, jsonfile, jsonschemas, limits
+from aapeace.errors import ValidationError
+from aapeace.model import Package, Table
 
-from .errors import ValidationError
 from .reading import CsvTable
 from .render import export_matches
-from .safety import read_metadata_file, read_package_file, unsafe_reason
+
+# The generated JSON Schemas close every pattern with a lookahead for Python-based tools
+# (jsonschemas.anchored); RE2 has no lookahead and needs none: its `$` ends the text.
+LOOKAHEAD = "(?![\\s\\S])"
 
 
-def check_json_schema_current(table: Table, root: Path) -> Iterator[ValidationError]:
-    path = jsonschemas.json_schema_path(table)
-    expected = jsonschemas.row_schema(table)
+def _re2_search(pattern: str, value: str) -> bool:
+    if pattern.endswith(LOOKAHEAD):
+        pattern = pattern[:-len(LOOKAHEAD)]
+    return bool(pc.match_substring_regex(pa.array([value], pa.string()), pattern)[0].as_py())
+
+
+def _pattern(validator, pattern, instance, schema):  # noqa: ANN001 - python-jsonschema's keyword signature
+    if validator.is_type(instance, "string") and not _re2_search(pattern, instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+# jsonschema runs `pattern` with Python's backtracking re: a fork's pattern such as (a+)+
+# would hang it. Here the keyword runs in RE2, in linear time.
+RowValidator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _pattern})
+
+
+def check_json_schema_current(table: Table, package: Package) -> Iterator[ValidationError]:
+    path = table.json_schema_path
     try:
-        actual = json.loads(read_metadata_file(root, path).decode("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        actual = json.loads(files.read_bytes(package.root, path, limits.current().max_json_bytes).decode("utf-8"))
+    except (files.Refused, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         actual = None
-    if actual != expected:
+    if actual != jsonschemas.row_schema(table):
         yield ValidationError("jsonschema-stale", f"{path} is missing or stale: run `aapeace generate`", file=path)
 
 
-def read_export(table: Table, root: Path) -> tuple[list | None, list[ValidationError]]:
-    path = root / table.export_path
-    if not path.is_file():
-        return None, [ValidationError("export-missing", f"{table.export_path} does not exist: run `aapeace generate`",
-                                      file=table.export_path)]
+def read_export(table: Table, package: Package) -> tuple[list | None, list[ValidationError]]:
+    label = table.export_path
     try:
-        rows = json.loads(read_package_file(root, table.export_path).decode("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        return None, [ValidationError("export-unreadable", f"cannot read {table.export_path}: {exc}",
-                                      file=table.export_path)]
+        data = files.read_bytes(package.root, label)
+    except files.Refused as exc:
+        code = {"file-missing": "export-missing"}.get(exc.error.code, exc.error.code)
+        if exc.error.code in ("file-unreadable",):
+            code = "export-unreadable"
+        message = f"{label} does not exist: run `aapeace generate`" if code == "export-missing" else exc.error.message
+        return None, [ValidationError(code, message, file=label)]
+    rows, errors = jsonfile.parse(data, label, "export-unreadable")
+    located = []
+    for error in errors:
+        if error.code == "export-duplicate-key" and error.field and error.field.split("/")[0].isdigit():
+            index, _, key = error.field.partition("/")
+            error = ValidationError(error.code, error.message, file=label, row=int(index) + 2, field=key or None)
+        located.append(error)
+    if rows is None:
+        return None, located
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        return None, [ValidationError("export-unreadable", f"{table.export_path} is not an array of objects",
-                                      file=table.export_path)]
-    return rows, []
+        return None, located + [ValidationError("export-unreadable", f"{label} is not an array of objects",
+                                                file=label)]
+    return rows, located
 
 
-def check_export(table: Table, root: Path, data: CsvTable | None = None) -> Iterator[ValidationError]:
+def _same(a: object, b: object) -> bool:
+    """Equal values of the same JSON type: 725.0 is not the integer 725, nor True the 1."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b or (isinstance(a, float) and a != a and b != b)
+
+
+def expected_rows(table: Table, data: CsvTable) -> list[dict]:
+    columns = [data.columns[f.name].to_pylist() for f in table.fields]
+    return [{f.name: exports.typed_value(cell, f) for f, cell in zip(table.fields, cells)} for cells in zip(*columns)]
+
+
+def check_export(table: Table, package: Package, data: CsvTable) -> Iterator[ValidationError]:
     """Fast path: the export's bytes equal what the CSV renders to, so it holds the same
     values and (the CSV having passed layer 2) is valid against the JSON Schema. Only
     when the bytes differ are the rows parsed and checked one by one, for precise errors."""
-    path = root / table.export_path
-    # Streamed in chunks, so memory stays bounded and the file-size limit is not needed
-    # here; it guards the precise path, which parses the whole export. An unsafe path is
-    # never opened.
-    if data is not None and unsafe_reason(table.export_path, root) is None and path.is_file() \
-            and export_matches(path, table, data):
+    # Streamed in chunks through a vetted descriptor, so memory stays bounded; the precise
+    # path, which parses the whole export, is bound by the file-size limit.
+    if export_matches(package.root, table, data):
         return
-    rows, errors = read_export(table, root)
+    rows, errors = read_export(table, package)
     yield from errors
     if rows is None:
         return
     label = table.export_path
-    validator = jsonschema.Draft202012Validator(jsonschemas.row_schema(table),
-                                                format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    validator = RowValidator(jsonschemas.row_schema(table), format_checker=RowValidator.FORMAT_CHECKER)
     for index, row in enumerate(rows):
         for error in validator.iter_errors(row):
             field = error.absolute_path[0] if error.absolute_path else None
             yield ValidationError("export-row-invalid", error.message, file=label, row=index + 2, field=field)
-    expected = exports.typed_rows(table, csvio.read_text(root / table.path))
+    expected = expected_rows(table, data)
     if len(rows) != len(expected):
         yield ValidationError("export-mismatch", f"{label} has {len(rows)} rows, {table.path} has {len(expected)}",
                               file=label)
     for index, (mine, theirs) in enumerate(zip(rows, expected)):
-        if mine != theirs:
-            field = next((k for k in theirs if mine.get(k) != theirs[k]), None) or next(iter(mine.keys() - theirs.keys()), None)
-            yield ValidationError("export-mismatch", f"row differs from {table.path}: {field} is "
-                                  f"{mine.get(field)!r} in JSON, {theirs.get(field)!r} in CSV", file=label,
-                                  row=index + 2, field=field)
-
-
-def check_exports(tables: list[Table], root: Path,
-                  loaded: dict[str, tuple[Table, CsvTable]] | None = None) -> Iterator[ValidationError]:
-    for table in tables:
-        yield from check_json_schema_current(table, root)
-        loaded_table, data = loaded.get(table.name, (None, None)) if loaded else (None, None)
-        if loaded_table is not table:
-            data = None  # another resource of the same name was loaded (reported in layer 1)
-        yield from check_export(table, root, data)
+        if mine.keys() == theirs.keys() and all(_same(mine[k], theirs[k]) for k in theirs):
+            continue
+        field = next((k for k in theirs if k not in mine or not _same(mine[k], theirs[k])), None) \
+            or next(iter(mine.keys() - theirs.keys()), None)
+        yield ValidationError("export-mismatch", f"row differs from {table.path}: {field} is "
+                              f"{json.dumps(mine.get(field), ensure_ascii=False)} in JSON, "
+                              f"{json.dumps(theirs.get(field), ensure_ascii=False)} in CSV", file=label,
+                              row=index + 2, field=field)

@@ -13,27 +13,29 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from aapeace import csvio, files, limits
 from aapeace.csvio import unlimited_fields
-
-from . import limits, text as text_rules
-from .errors import ValidationError
-from .safety import Refused, TooLarge, read_limited
+from aapeace.errors import ValidationError
 
 
-@dataclass
+@dataclass(frozen=True)
 class CsvTable:
-    """A CSV's cells as pyarrow string arrays (chunked, as read); "" is an empty cell."""
+    """A CSV's cells as pyarrow string arrays (chunked, as read); "" is an empty cell.
+
+    Immutable: ``typed`` (each integer or number field's values, null where a cell is
+    missing or not of the type) is filled once, before any rule runs (see types.py)."""
 
     header: list[str]
     columns: dict[str, pa.Array | pa.ChunkedArray]
     # Row number of each record, the header being row 1; None means record i is row i + 2.
     row_numbers: list[int] | None = None
-    typed: dict[str, pa.Array] = field(default_factory=dict)
+    typed: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def num_rows(self) -> int:
@@ -48,40 +50,35 @@ class CsvTable:
             numbers = self.row_numbers[offset:None if length is None else offset + length]
         elif offset:
             numbers = list(range(offset + 2, offset + 2 + len(next(iter(columns.values())))))
-        return CsvTable(self.header, columns, numbers, typed)
+        return CsvTable(self.header, columns, numbers, MappingProxyType(typed))
+
+    def with_typed(self, typed: dict[str, pa.Array]) -> "CsvTable":
+        return CsvTable(self.header, self.columns, self.row_numbers, MappingProxyType(dict(typed)))
 
     def row_number(self, index: int) -> int:
         return self.row_numbers[index] if self.row_numbers is not None else index + 2
 
 
-def read_bytes(path: Path, label: str) -> tuple[bytes | None, list[ValidationError]]:
-    if path.exists() and not path.is_file():
-        return None, [ValidationError("file-unreadable", f"{label} is not a regular file", file=label)]
-    if not path.is_file():
-        return None, [ValidationError("file-missing", f"{label} does not exist", file=label)]
+def read_bytes(root: Path, relative: str) -> tuple[bytes | None, list[ValidationError]]:
+    """A table's bytes through the one door (vetted, regular file, within the size limit)."""
     try:
-        data = read_limited(path, label, limits.current().max_file_bytes)
-    except TooLarge as exc:
-        return None, [ValidationError("file-too-large", f"{exc}; it is not read", file=label)]
-    except Refused as exc:
-        return None, [ValidationError("file-unreadable", str(exc), file=label)]
-    except OSError as exc:
-        return None, [ValidationError("file-unreadable", f"cannot read {label}: {exc.strerror}", file=label)]
+        data = files.read_bytes(root, relative)
+    except files.Refused as exc:
+        return None, [exc.error]
     if not data:
-        return None, [ValidationError("file-empty", f"{label} is empty (0 bytes): a table needs at least its "
-                                      "header row", file=label)]
+        return None, [ValidationError("file-empty", f"{relative} is empty (0 bytes): a table needs at least its "
+                                      "header row", file=relative)]
     return data, []
 
 
 def decode(data: bytes, label: str) -> tuple[str | None, list[ValidationError]]:
-    """Strict UTF-8; the error names the row (line) of the first bad byte."""
+    """Strict UTF-8; the error names the row (a record, not a line) of the first bad byte."""
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
         return None, [ValidationError(
             "encoding-error", f"{label} is not valid UTF-8: byte 0x{data[exc.start]:02x} at byte offset "
-            f"{exc.start} (line {line})", file=label, row=line)]
+            f"{exc.start}", file=label, row=csvio.row_at(data, exc.start))]
 
 
 def _header(data: bytes) -> list[str] | None:
@@ -99,15 +96,29 @@ def _header(data: bytes) -> list[str] | None:
 
 def read_csv(data: bytes, label: str) -> tuple[CsvTable | None, list[ValidationError]]:
     """Parse CSV bytes. Returns None with errors when no header can be read."""
-    errors = text_rules.check_bom(data, label) + text_rules.check_line_endings(data, label)
-    if errors and errors[0].code == "byte-order-mark":
+    errors = list(csvio.structure_errors(data, label))
+    if data.startswith(csvio.BOM):
         # Reported once; reading on without it keeps the first column name from looking wrong.
-        data = data[len(text_rules.BOM):]
+        data = data[len(csvio.BOM):]
     table, parse_errors = _parse(data, label)
     errors += parse_errors
     if table is not None:
-        errors += text_rules.check_cell_lengths(table, label)
+        errors += check_cell_lengths(table, label)
     return table, errors
+
+
+def check_cell_lengths(data: CsvTable, label: str) -> list[ValidationError]:
+    limit = limits.current().max_cell_chars
+    out = []
+    for name, column in data.columns.items():
+        lengths = pc.utf8_length(column)
+        if not len(lengths) or pc.max(lengths).as_py() <= limit:
+            continue
+        for i in pc.indices_nonzero(pc.greater(lengths, limit)).to_pylist():
+            out.append(ValidationError("cell-too-long", f"the cell has {lengths[i].as_py():,} characters, over the "
+                                       f"limit of {limit:,} (raise it with --max-cell-length)", file=label,
+                                       row=data.row_number(i), field=name))
+    return out
 
 
 def _parse(data: bytes, label: str) -> tuple[CsvTable | None, list[ValidationError]]:
@@ -161,21 +172,32 @@ def _read_slowly(text: str, header: list[str], label: str) -> tuple[CsvTable, li
 
 def _read_records(text: str, header: list[str], label: str) -> tuple[CsvTable, list[ValidationError]]:
     errors: list[ValidationError] = []
+    counts = Counter()
+    cap = limits.current().max_errors_per_code
     cells: list[list[str]] = [[] for _ in header]
     numbers: list[int] = []
     reader = csv.reader(io.StringIO(text, newline=""))
     next(reader)
     for number, record in enumerate(reader, start=2):
         if not any(record):  # an empty line, or a row of empty cells
-            errors.append(ValidationError("blank-row", f"row {number} of {label} is blank", file=label, row=number))
+            counts["blank-row"] += 1
+            if counts["blank-row"] <= cap:  # a file of a million blank lines must not make a million errors
+                errors.append(ValidationError("blank-row", f"row {number} of {label} is blank", file=label,
+                                              row=number))
             continue
         if len(record) != len(header):
-            errors.append(ValidationError(
-                "row-ragged", f"row {number} has {len(record)} cells, the header {len(header)}",
-                file=label, row=number))
+            counts["row-ragged"] += 1
+            if counts["row-ragged"] <= cap:
+                errors.append(ValidationError(
+                    "row-ragged", f"row {number} has {len(record)} cells, the header {len(header)}",
+                    file=label, row=number))
             continue
         for column, value in zip(cells, record):
             column.append(value)
         numbers.append(number)
+    for code, count in counts.items():
+        if count > cap:
+            errors.append(ValidationError("errors-capped", f"{count - cap:,} more {code} error(s) in {label} not "
+                                          f"shown ({count:,} in all)", file=label, field=None))
     columns = {name: pa.array(values, type=pa.string()) for name, values in zip(header, cells)}
     return CsvTable(list(header), columns, numbers), errors

@@ -14,7 +14,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from aapeace.package import Table
+from aapeace import files
+from aapeace.model import Field, Table
 
 from .reading import CsvTable
 
@@ -36,22 +37,18 @@ def escape(column: pa.Array) -> pa.Array:
     return column
 
 
-def _value(table: Table, data: CsvTable, field: dict) -> pa.Array | None:
+def _value(table: Table, data: CsvTable, field: Field) -> pa.Array | None:
     """One field's JSON text per row."""
-    name, kind = field["name"], field.get("type", "string")
-    raw = data.columns[name]
-    missing = pc.is_in(raw, value_set=pa.array(table.schema.get("missingValues", [""]), pa.string()))
-    if kind == "integer":
-        typed = data.typed.get(name)
+    raw = data.columns[field.name]
+    missing = pc.is_in(raw, value_set=pa.array(field.missing_values, pa.string()))
+    if field.type == "integer":
+        typed = data.typed.get(field.name)
         if typed is None:
             return None
         text = pc.cast(typed, pa.string())
-    elif kind == "list":
-        delimiter = field.get("delimiter", ",")
-        if delimiter in ('"', "\\") or ord(delimiter[0]) < 0x20 or len(delimiter) == 0:
-            return None
-        text = pc.binary_join_element_wise('["', pc.replace_substring(escape(raw), delimiter, '", "'), '"]', "")
-    elif kind == "string":
+    elif field.type == "list":
+        text = pc.binary_join_element_wise('["', pc.replace_substring(escape(raw), field.delimiter, '", "'), '"]', "")
+    elif field.type == "string":
         text = pc.binary_join_element_wise('"', escape(raw), '"', "")
     else:
         return None
@@ -64,7 +61,7 @@ HEAD, TAIL = b"[\n", b"\n]\n"
 def render_lines(table: Table, data: CsvTable, offset: int = 0, length: int | None = None) -> pa.Array | None:
     """One JSON object per row (rows ``offset`` to ``offset + length``), as json.dumps would
     write it; None when a field type is not rendered here."""
-    if any(f.get("type", "string") not in SUPPORTED for f in table.fields):
+    if any(f.type not in SUPPORTED for f in table.fields):
         return None
     part = data.slice(offset, length)
     pieces: list = []
@@ -72,24 +69,29 @@ def render_lines(table: Table, data: CsvTable, offset: int = 0, length: int | No
         value = _value(table, part, field)
         if value is None:
             return None
-        pieces += [("{" if i == 0 else ", ") + json.dumps(field["name"], ensure_ascii=False) + ": ", value]
+        pieces += [("{" if i == 0 else ", ") + json.dumps(field.name, ensure_ascii=False) + ": ", value]
     pieces.append("}")
     return pc.binary_join_element_wise(*pieces, "")
 
 
-def export_matches(path: Path, table: Table, data: CsvTable, chunk: int = 1 << 16) -> bool | None:
+def export_matches(root: Path, table: Table, data: CsvTable, chunk: int = 1 << 16) -> bool:
     """Whether the export file holds exactly the bytes the CSV renders to, compared a chunk of
-    rows at a time so that memory stays bounded; None: cannot tell here."""
-    size = path.stat().st_size
-    if data.num_rows == 0:
-        return size == 3 and path.read_bytes() == b"[]\n"
-    with open(path, "rb") as handle:
+    rows at a time so that memory stays bounded. False also when it cannot tell (the
+    precise path then decides) or the file may not be opened."""
+    try:
+        full = files.vet(root, table.export_path)
+        fd = files.open_regular(full, table.export_path)
+    except files.Refused:
+        return False
+    with open(fd, "rb") as handle:
+        if data.num_rows == 0:
+            return handle.read(4) == b"[]\n"
         if handle.read(len(HEAD)) != HEAD:
             return False
         for offset in range(0, data.num_rows, chunk):
             lines = render_lines(table, data, offset, chunk)
             if lines is None:
-                return None
+                return False
             if isinstance(lines, pa.ChunkedArray):
                 lines = lines.combine_chunks()
             offsets = pa.array([0, len(lines)], pa.int32())

@@ -3,16 +3,13 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
-from pathlib import Path
 
+from aapeace import files
+from aapeace.errors import ValidationError
+from aapeace.model import Package, Table
 
-from aapeace.package import Table, declared_hash, sha256_of
-
-from .descriptor import unsafe_reason
-from .errors import ValidationError
 from .reading import CsvTable, decode
-from .safety import source_refusal, too_large
-
+from .registry import Context, Finding, rule
 
 CHUNK = 1 << 16
 
@@ -28,9 +25,10 @@ def describe_difference(expected: str, actual: str) -> str:
     return f"first difference at character {at}: the text has {name(a)}, the quote has {name(b)}"
 
 
-def load_sources(loaded: dict[str, tuple[Table, CsvTable]], root: Path
+def load_sources(package: Package, loaded: dict[str, tuple[Table, CsvTable]]
                  ) -> tuple[dict[str, tuple[str, int, int]], list[ValidationError]]:
-    """source_id -> (text, body_start, body_end), checking each file against its row."""
+    """source_id -> (text, body_start, body_end), each text read through the one door and
+    checked against its row (sha256, length, body bounds)."""
     if "sources" not in loaded:
         return {}, []
     table, data = loaded["sources"]
@@ -39,45 +37,47 @@ def load_sources(loaded: dict[str, tuple[Table, CsvTable]], root: Path
     ints = {name: data.typed.get(name) for name in ("length", "body_start", "body_end")}
     for i, source_id in enumerate(rows["source_id"]):
         where = dict(file=table.path, row=data.row_number(i))
-        refused = source_refusal(root, rows["path"][i], table.path, data.row_number(i))
-        if refused:
-            errors.append(refused)
+        relative = rows["path"][i]
+        if relative in table.field("path").missing_values:
+            continue  # reported by the required rule; there is no file
+        try:
+            raw = files.read_bytes(package.root, relative)
+        except files.Refused as exc:
+            code = "source-file-missing" if exc.error.code == "file-missing" else exc.error.code
+            errors.append(ValidationError(code, f"source text {exc.error.message}", field="path", **where))
             continue
-        path = root / rows["path"][i]
-        if not path.is_file():
-            errors.append(ValidationError("source-file-missing", f"{rows['path'][i]} does not exist",
-                                          field="path", **where))
-            continue
-        raw = path.read_bytes()
-        text, decode_errors = decode(raw, rows["path"][i])
+        if not raw:
+            errors.append(ValidationError("file-empty", f"{relative} is empty (0 bytes)", file=relative))
+        text, decode_errors = decode(raw, relative)
         errors.extend(decode_errors)
         if text is None:
             continue
-        if sha256_of(path) != rows["sha256"][i]:
-            errors.append(ValidationError("source-hash-mismatch",
-                                          f"{rows['path'][i]} has sha256 {sha256_of(path)}, the row says {rows['sha256'][i]}",
-                                          field="sha256", **where))
+        actual = files.sha256_hex(raw)
+        if actual != rows["sha256"][i]:
+            errors.append(ValidationError("source-hash-mismatch", f"{relative} has sha256 {actual}, the row says "
+                                          f"{rows['sha256'][i]}", field="sha256", **where))
         length = ints["length"][i].as_py() if ints["length"] is not None else None
         if length is not None and length != len(text):
-            errors.append(ValidationError("source-length-mismatch",
-                                          f"{rows['path'][i]} has {len(text)} characters, the row says {length}",
-                                          field="length", **where))
+            errors.append(ValidationError("source-length-mismatch", f"{relative} has {len(text)} characters, the "
+                                          f"row says {length}", field="length", **where))
         start = ints["body_start"][i].as_py() if ints["body_start"] is not None else None
         end = ints["body_end"][i].as_py() if ints["body_end"] is not None else None
         if start is None or end is None or not 0 <= start <= end <= len(text):
-            errors.append(ValidationError("body-out-of-bounds",
-                                          f"body [{start}, {end}) does not lie within the text's {len(text)} characters",
-                                          field="body_end", **where))
+            errors.append(ValidationError("body-out-of-bounds", f"body [{start}, {end}) does not lie within the "
+                                          f"text's {len(text)} characters", field="body_end", **where))
             start, end = 0, len(text)
         texts[source_id] = (text, start, end)
     return texts, errors
 
 
-def check_table_spans(data: CsvTable, table: Table,
-                      texts: dict[str, tuple[str, int, int]]) -> Iterator[ValidationError]:
+@rule("span-reversed", "span-out-of-bounds", "quote-mismatch", "span-outside-body", scope="table", layer=4)
+def check_spans(table: Table, data: CsvTable, context: Context) -> Iterator[Finding]:
+    if not table.has_spans:
+        return
     starts, ends = data.typed.get("span_start"), data.typed.get("span_end")
     if starts is None or ends is None:
-        return
+        return  # the contract rule reports span columns that are not integers
+    texts = context.texts
     # In chunks, so that only one chunk of quotes exists as Python strings at a time.
     for offset in range(0, data.num_rows, CHUNK):
         rows = zip(*(column.slice(offset, CHUNK).to_pylist() for column in
@@ -89,53 +89,46 @@ def check_table_spans(data: CsvTable, table: Table,
             text, body_start, body_end = known
             if body_start <= a < b <= body_end and text[a:b] == quote:
                 continue  # the common case, decided without building anything
-            yield from _span_errors(text, source_id, body_start, body_end, a, b, quote,
-                                    dict(file=table.path, row=data.row_number(i)))
+            yield from _span_findings(text, source_id, body_start, body_end, a, b, quote, i)
 
 
-def _span_errors(text: str, source_id: str, body_start: int, body_end: int, a: int, b: int, quote: str,
-                 where: dict) -> Iterator[ValidationError]:
+def _span_findings(text: str, source_id: str, body_start: int, body_end: int, a: int, b: int, quote: str,
+                   i: int) -> Iterator[Finding]:
     if a < 0:
         return  # reported by the field's minimum rule; a negative index would wrap around
     if b <= a:
-        yield ValidationError("span-reversed", f"span [{a}, {b}) ends where or before it starts",
-                              field="span_end", **where)
+        yield Finding("span-reversed", f"span [{a}, {b}) ends where or before it starts", i, "span_end")
         return
     if b > len(text):
-        yield ValidationError("span-out-of-bounds", f"span [{a}, {b}) runs past the end of "
-                              f"{source_id} ({len(text)} characters)", field="span_end", **where)
+        yield Finding("span-out-of-bounds", f"span [{a}, {b}) runs past the end of {source_id} ({len(text)} "
+                      "characters)", i, "span_end")
         return
     if text[a:b] != quote:
-        yield ValidationError("quote-mismatch", f"quote is not text[{a}:{b}] = {text[a:b]!r}; "
-                              + describe_difference(text[a:b], quote), field="quote", **where)
+        yield Finding("quote-mismatch", f"quote is not text[{a}:{b}] = {text[a:b]!r}; "
+                      + describe_difference(text[a:b], quote), i, "quote")
     if a < body_start or b > body_end:
-        yield ValidationError("span-outside-body", f"span [{a}, {b}) lies outside the article body "
-                              f"[{body_start}, {body_end}) of {source_id}", field="span_start", **where)
+        yield Finding("span-outside-body", f"span [{a}, {b}) lies outside the article body [{body_start}, "
+                      f"{body_end}) of {source_id}", i, "span_start")
 
 
-def check_spans(loaded: dict[str, tuple[Table, CsvTable]], root: Path) -> Iterator[ValidationError]:
-    texts, errors = load_sources(loaded, root)
-    yield from errors
-    for table, data in loaded.values():
-        if table.has_spans:
-            yield from check_table_spans(data, table, texts)
-
-
-def check_declared_hashes(descriptor: dict, root: Path,
-                          digests: dict[str, str] | None = None) -> Iterator[ValidationError]:
-    """Every resource's file against its declared ``hash`` and ``bytes``; ``digests`` holds
-    sha256 already computed from bytes read for another layer."""
-    for resource in descriptor.get("resources", []):
-        path = resource.get("path")
-        if not isinstance(path, str) or unsafe_reason(path, root) or not (root / path).is_file() or too_large(root / path):
-            continue  # unsafe paths are never opened; missing files are reported where they are read
-        declared = declared_hash(resource)
-        if declared and declared[0] == "sha256":
-            actual = (digests or {}).get(path) or sha256_of(root / path)
-            if actual != declared[1]:
-                yield ValidationError("hash-mismatch", f"{path} has sha256 {actual}, the descriptor declares "
-                                      f"{declared[1]} (changed on purpose? run `aapeace generate`)", file=path)
-        size = resource.get("bytes")
-        if isinstance(size, int) and (root / path).stat().st_size != size:
-            yield ValidationError("bytes-mismatch", f"{path} has {(root / path).stat().st_size} bytes, "
-                                  f"the descriptor declares {size}", file=path)
+def check_declared_hashes(package: Package, digests: dict[str, str]) -> Iterator[ValidationError]:
+    """Every resource's file against its declared sha256 and bytes. ``digests`` holds the
+    sha256 of files already read for another layer; the others are read through the door."""
+    for resource in package.resources:
+        size = files.size_of(package.root, resource.path)
+        if size is None:
+            continue  # a missing, unsafe or irregular file is reported where it is read
+        if resource.sha256 is not None:
+            actual = digests.get(resource.path)
+            if actual is None:
+                try:
+                    actual = files.sha256_hex(files.read_bytes(package.root, resource.path))
+                except files.Refused:
+                    continue  # too large or unreadable: reported by the check of resource files
+            if actual != resource.sha256:
+                yield ValidationError("hash-mismatch", f"{resource.path} has sha256 {actual}, the descriptor "
+                                      f"declares {resource.sha256} (changed on purpose? run `aapeace generate`)",
+                                      file=resource.path)
+        if resource.bytes is not None and size != resource.bytes:
+            yield ValidationError("bytes-mismatch", f"{resource.path} has {size} bytes, the descriptor declares "
+                                  f"{resource.bytes}", file=resource.path)

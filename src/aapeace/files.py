@@ -66,7 +66,7 @@ def _refuse(code: str, message: str, label: str) -> Refused:
     return Refused(ValidationError(code, message, file=label))
 
 
-def _open_regular(full: Path, label: str) -> int:
+def open_regular(full: Path, label: str) -> int:
     """A read-only descriptor of a regular file. O_NONBLOCK: opening a FIFO must not wait for a
     writer; fstat after opening, so a file swapped for a FIFO between a check and the open is
     still refused."""
@@ -102,7 +102,7 @@ def read_bytes(root: Path, relative: object, limit: int | None = None, label: st
     full = vet(root, relative, label)
     label = label or str(relative)
     limit = limits.current().max_file_bytes if limit is None else limit
-    fd = _open_regular(full, label)
+    fd = open_regular(full, label)
     try:
         size = os.fstat(fd).st_size
         if size > limit:

@@ -200,6 +200,8 @@ class Package:
     resources: tuple[Resource, ...]
     tables: tuple[Table, ...]
     descriptor_text: str = dc_field(repr=False, default="{}")
+    # (where, JSON text) of every Table Schema as written, for the validator's profile check
+    schema_texts: tuple[tuple[str, str], ...] = dc_field(repr=False, default=())
 
     @property
     def descriptor(self) -> dict:
@@ -266,6 +268,7 @@ class _Problems:
 
     def __init__(self) -> None:
         self.items: list[ValidationError] = []
+        self.schemas: list[tuple[str, str]] = []
 
     def add(self, code: str, message: str, file: str, field: str | None = None) -> None:
         self.items.append(ValidationError(code, message, file=file, field=field))
@@ -341,7 +344,8 @@ def _build(document: dict, root: Path, descriptor_path: Path, problems: _Problem
     return Package(root=root, descriptor_path=descriptor_path, name=name if isinstance(name, str) else "",
                    version=version if isinstance(version, str) else "", title=_str(document.get("title")),
                    created=_str(document.get("created")), licenses=licenses, resources=tuple(resources),
-                   tables=tuple(tables), descriptor_text=json.dumps(document, ensure_ascii=False))
+                   tables=tuple(tables), descriptor_text=json.dumps(document, ensure_ascii=False),
+                   schema_texts=tuple(problems.schemas))
 
 
 def _str(value: object) -> str:
@@ -496,6 +500,7 @@ def _table(resource: Resource, schema: object, where: str, root: Path, known: se
     document = _schema_document(schema, root, where, problems)
     if document is None:
         return None
+    problems.schemas.append((where, json.dumps(document, ensure_ascii=False)))
     before = len(problems.items)
     profile = document.get("$schema")
     if profile is not None and profile != TABLESCHEMA_PROFILE:
