@@ -41,3 +41,21 @@ def package_copy(tmp_path: Path) -> Path:
     shutil.copytree(CHECKOUT / "schemas", target / "schemas")
     shutil.copytree(CHECKOUT / "data", target / "data")
     return target
+
+
+@pytest.fixture(scope="session")
+def small_template(tmp_path_factory) -> Path:
+    """A small package (a few rows per table, see packages.small_package), built once a session."""
+    from packages import small_package
+
+    import json
+    keep = json.loads((CHECKOUT / "tests" / "cases" / "validator.json").read_text(encoding="utf-8"))["keep"]
+    return small_package(tmp_path_factory.mktemp("small") / "pkg", keep=keep)
+
+
+@pytest.fixture
+def small_copy(small_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the small package that a test may break."""
+    target = tmp_path / "pkg"
+    shutil.copytree(small_template, target, symlinks=True)
+    return target

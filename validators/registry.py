@@ -24,7 +24,7 @@ class Finding:
     index: int | None = None   # the row's position in the table's data, None for the whole file
     field: str | None = None
     file: str | None = None    # only for findings about another file than the table's (a source text)
-    row: int | None = None     # only with ``file``: that file's row
+    row: int | None = None     # a row number given directly (the header's 1, or a row of ``file``)
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,8 @@ def locate(finding: Finding, rule_: Rule, table: Table, data: CsvTable) -> Valid
         raise AssertionError(f"rule {rule_.name} emitted {finding.code!r}, which it does not declare")
     if finding.file is not None:
         return ValidationError(finding.code, finding.message, file=finding.file, row=finding.row, field=finding.field)
-    row = None if finding.index is None else data.row_number(finding.index)
+    row = finding.row if finding.row is not None else \
+        None if finding.index is None else data.row_number(finding.index)
     return ValidationError(finding.code, finding.message, file=table.path, row=row, field=finding.field)
 
 

@@ -88,7 +88,7 @@ def check_header(table: Table, data: CsvTable, context=None) -> Iterator[Finding
         detail = "; ".join(filter(None, [missing and f"missing {missing}", extra and f"unexpected {extra}",
                                          not (missing or extra) and "columns out of order"]))
         yield Finding("header-mismatch", f"header differs from the schema: {detail}; expected {table.field_names}",
-                      None, (missing or extra or [None])[0])
+                      None, (missing or extra or [None])[0], row=1)
 
 
 @rule("required-missing")
