@@ -87,7 +87,7 @@ def _read_table(table: Table, package: Package, digests: dict[str, str]
     errors += parse_errors
     if data is None:
         return None, errors
-    return typed_table(table, data) if data.header == table.field_names else data, errors
+    return typed_table(table, data) if list(data.header) == table.field_names else data, errors
 
 
 def _all_errors(path: str | Path | None, progress: Progress) -> Iterator[ValidationError]:

@@ -37,6 +37,12 @@ class CsvTable:
     row_numbers: list[int] | None = None
     typed: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
+    def __post_init__(self) -> None:
+        # Read-only views: a rule cannot add, drop or swap a column another rule reads.
+        object.__setattr__(self, "header", tuple(self.header))
+        object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))
+        object.__setattr__(self, "typed", MappingProxyType(dict(self.typed)))
+
     @property
     def num_rows(self) -> int:
         return len(next(iter(self.columns.values()))) if self.columns else 0

@@ -82,7 +82,7 @@ def on_calendar(column: pa.Array) -> pa.Array:
 
 @rule("header-mismatch", scope="header")
 def check_header(table: Table, data: CsvTable, context=None) -> Iterator[Finding]:
-    if data.header != table.field_names:
+    if list(data.header) != table.field_names:
         missing = [n for n in table.field_names if n not in data.header]
         extra = [n for n in data.header if n not in table.field_names]
         detail = "; ".join(filter(None, [missing and f"missing {missing}", extra and f"unexpected {extra}",

@@ -22,12 +22,12 @@ from .errors import PackageError, ValidationError
 
 BOM = b"\xef\xbb\xbf"
 # One cell: quoted (doubled quotes inside, any character including line breaks) or bare
-# (no comma, quote or line break). The unrolled form keeps Python's re linear here.
-_QUOTED = rb'"[^"]*(?:""[^"]*)*"'
-_BARE = rb'[^,"\r\n]*'
+# (no comma, quote or line break). Possessive quantifiers: the engine never backtracks, so
+# even a 100 MB quoted cell that never closes costs one pass.
+_QUOTED = rb'"[^"]*+(?:""[^"]*+)*+"'
+_BARE = rb'[^,"\r\n]*+'
 _CELL = rb"(?:" + _QUOTED + rb"|" + _BARE + rb")"
-_RECORD = re.compile(_CELL + rb"(?:," + _CELL + rb")*\n")
-_WELL_FORMED = re.compile(rb"(?:" + _CELL + rb"(?:," + _CELL + rb")*\n)*")
+_RECORD = re.compile(_CELL + rb"(?:," + _CELL + rb")*+\n")
 _QUOTED_CELL = re.compile(_QUOTED)
 _BARE_CELL = re.compile(_BARE)
 
@@ -83,8 +83,43 @@ def dumps(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 # --- the dialect's structure -------------------------------------------------------------
 
 def well_formed(data: bytes) -> bool:
-    """Whether CSV bytes follow the dialect's structure (one C-speed pass, no decoding)."""
-    return not data.startswith(BOM) and _WELL_FORMED.fullmatch(data) is not None
+    """Whether CSV bytes follow the dialect's structure: one vectorised pass (numpy, which
+    pandas brings), equivalent to matching the grammar above, without decoding.
+
+    A quote that opens a cell must stand at the cell's start (after a comma, a line break,
+    the file's start, or a quote that just closed: a doubled quote); a quote that closes one
+    must be followed by a comma, LF, the end or another quote; no CR outside quotes; no quote
+    left open; the last row ends with LF.
+    """
+    import numpy as np
+
+    if data.startswith(BOM):
+        return False
+    if not data:
+        return True
+    if not data.endswith(b"\n"):
+        return False
+    arr = np.frombuffer(data, dtype=np.uint8)
+    # Work on the quotes' positions only (few, next to the bytes): the k-th quote opens a
+    # cell when k is even and closes it when k is odd, a doubled quote being a close and an
+    # open side by side.
+    quotes = np.flatnonzero(arr == 0x22)
+    if quotes.size % 2:
+        return False  # a quote left open
+    if b"\r" in data:
+        crs = np.flatnonzero(arr == 0x0D)
+        if np.any(np.searchsorted(quotes, crs) % 2 == 0):
+            return False  # a CR outside quotes
+    if not quotes.size:
+        return True
+    opens, closes = quotes[0::2], quotes[1::2]
+    before = arr[np.maximum(opens - 1, 0)]
+    doubled = np.zeros(opens.size, dtype=bool)
+    doubled[1:] = closes[:-1] == opens[1:] - 1
+    if not np.all((opens == 0) | (before == 0x2C) | (before == 0x0A) | doubled):
+        return False
+    after = arr[np.minimum(closes + 1, len(arr) - 1)]
+    return bool(np.all((after == 0x2C) | (after == 0x0A) | (after == 0x22)))
 
 
 def _problem_in_record(data: bytes, start: int) -> tuple[str, str, int]:
@@ -126,7 +161,7 @@ def structure_errors(data: bytes, label: str) -> Iterator[ValidationError]:
         yield ValidationError("byte-order-mark", f"{label} starts with a UTF-8 byte order mark (EF BB BF); save it "
                               "as UTF-8 without BOM", file=label, row=1)
         data = data[len(BOM):]
-    if _WELL_FORMED.fullmatch(data) is not None:
+    if well_formed(data):
         return
     first: dict[str, tuple[int, str]] = {}
     counts: dict[str, int] = {}
