@@ -63,16 +63,17 @@ def _layer1(package: Package) -> list[ValidationError]:
     return errors
 
 
-def _check_other_files(package: Package) -> Iterator[ValidationError]:
+def _check_other_files(package: Package, digests: dict[str, str]) -> Iterator[ValidationError]:
     """Resources that are not tables (the source texts): there, readable, not empty."""
     for resource in package.resources:
-        if resource.is_table:
+        if resource.is_table or resource.path in digests:
             continue
         try:
             data = files.read_bytes(package.root, resource.path)
         except files.Refused as exc:
             yield exc.error
             continue
+        digests[resource.path] = files.sha256_hex(data)  # saves reading it again for the hash check
         if not data:
             yield ValidationError("file-empty", f"{resource.path} is empty (0 bytes)", file=resource.path)
 
@@ -98,11 +99,11 @@ def _all_errors(path: str | Path | None, progress: Progress) -> Iterator[Validat
     more = _layer1(package)
     yield from more
     readable = _readable_tables(package, more)
-    yield from _check_other_files(package)
+    digests: dict[str, str] = {}
+    yield from _check_other_files(package, digests)
 
     loaded: dict[str, tuple[Table, CsvTable]] = {}
     clean: set[str] = set()
-    digests: dict[str, str] = {}
     done, total = 0, 2 * len(readable) + 3
 
     def step(what: str) -> None:

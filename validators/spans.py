@@ -33,6 +33,7 @@ def load_sources(package: Package, loaded: dict[str, tuple[Table, CsvTable]]
         return {}, []
     table, data = loaded["sources"]
     texts, errors = {}, []
+    read: dict[str, tuple[str, str | None, list[ValidationError]] | files.Refused] = {}  # each file read once
     rows = {name: data.columns[name].to_pylist() for name in ("source_id", "path", "sha256")}
     ints = {name: data.typed.get(name) for name in ("length", "body_start", "body_end")}
     for i, source_id in enumerate(rows["source_id"]):
@@ -40,19 +41,30 @@ def load_sources(package: Package, loaded: dict[str, tuple[Table, CsvTable]]
         relative = rows["path"][i]
         if relative in table.field("path").missing_values:
             continue  # reported by the required rule; there is no file
-        try:
-            raw = files.read_bytes(package.root, relative)
-        except files.Refused as exc:
-            code = "source-file-missing" if exc.error.code == "file-missing" else exc.error.code
-            errors.append(ValidationError(code, f"source text {exc.error.message}", field="path", **where))
+        if relative not in read:
+            # A hostile sources table may name one large file in a million rows: read it once.
+            try:
+                raw = files.read_bytes(package.root, relative)
+                text, decode_errors = decode(raw, relative)
+                if not raw:
+                    decode_errors.append(ValidationError("file-empty", f"{relative} is empty (0 bytes)",
+                                                         file=relative))
+                read[relative] = (files.sha256_hex(raw), text, decode_errors)
+            except files.Refused as exc:
+                read[relative] = exc
+            first = True
+        else:
+            first = False
+        if isinstance(read[relative], files.Refused):
+            error = read[relative].error
+            code = "source-file-missing" if error.code == "file-missing" else error.code
+            errors.append(ValidationError(code, f"source text {error.message}", field="path", **where))
             continue
-        if not raw:
-            errors.append(ValidationError("file-empty", f"{relative} is empty (0 bytes)", file=relative))
-        text, decode_errors = decode(raw, relative)
-        errors.extend(decode_errors)
+        actual, text, decode_errors = read[relative]
+        if first:
+            errors.extend(decode_errors)
         if text is None:
             continue
-        actual = files.sha256_hex(raw)
         if actual != rows["sha256"][i]:
             errors.append(ValidationError("source-hash-mismatch", f"{relative} has sha256 {actual}, the row says "
                                           f"{rows['sha256'][i]}", field="sha256", **where))

@@ -95,10 +95,19 @@ class Dataset:
         if missing:
             raise PackageError(ValidationError("contract-loosened", f"the sources table lacks {missing}, which "
                                                "finding and checking the texts needs", file=table.schema_label))
-        out = {}
+        out: dict[str, str] = {}
+        read: dict[str, tuple[str, str]] = {}  # path -> (sha256, text): a file named in many rows is read once
         for number, row in zip(self.row_numbers("sources"), self.rows("sources")):
             try:
-                out[row["source_id"]] = files.read_source_text(self.root, row["path"], row["sha256"])
+                if row["path"] not in read:
+                    data = files.read_bytes(self.root, row["path"])
+                    read[row["path"]] = (files.sha256_hex(data), files.decode(data, row["path"]))
+                digest, text = read[row["path"]]
+                if digest != row["sha256"]:
+                    raise PackageError(ValidationError(
+                        "source-hash-mismatch", f"{row['path']} has sha256 {digest}, its sources row records "
+                        f"{row['sha256']}: the text was changed", file=row["path"]))
+                out[row["source_id"]] = text
             except PackageError as exc:
                 error = exc.error
                 raise PackageError(ValidationError(error.code, f"source text of {row['source_id']!r}: "
