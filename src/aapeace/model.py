@@ -26,6 +26,8 @@ DESCRIPTOR = "datapackage.json"
 SPAN_FIELDS = ("source_id", "span_start", "span_end", "quote")
 DATAPACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 TABLESCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
+DATARESOURCE_PROFILE = "https://datapackage.org/profiles/2.0/dataresource.json"
+TABLEDIALECT_PROFILE = "https://datapackage.org/profiles/2.0/tabledialect.json"
 # A name becomes part of file names (exports, JSON Schemas, HTML pages): a slug, no '..'.
 NAME = re.compile(r"^[a-z0-9](?:[a-z0-9_-]|\.(?!\.))*\Z")
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?\Z", re.ASCII)
@@ -327,11 +329,20 @@ def _build(document: dict, root: Path, descriptor_path: Path, problems: _Problem
                      "none is read", label, "resources")
         raw_resources = []
     seen: set[str] = set()
+    paths: dict[str, int] = {}
     for index, raw in enumerate(raw_resources):
         built = _resource(index, raw, root, label, problems, seen)
         if built is None:
             continue
         resource, schema = built
+        if resource.path in paths:
+            # Legal in v2, but one file read as two resources doubles the work a hostile
+            # descriptor can ask for (a thousand tables on one large CSV) and checks nothing new.
+            problems.add("descriptor-unsupported", f"resources/{index}/path {resource.path!r} is already the path "
+                         f"of resources/{paths[resource.path]}; each file is one resource", label,
+                         f"resources/{index}/path")
+            continue
+        paths[resource.path] = index
         resources.append(resource)
         if resource.is_table and schema is not None:
             schemas.append((resource, schema, resource.schema_path or label))
@@ -372,6 +383,10 @@ def _resource(index: int, raw: object, root: Path, label: str, problems: _Proble
         return None
     seen.add(name)
     ok = True
+    if raw.get("$schema", DATARESOURCE_PROFILE) != DATARESOURCE_PROFILE:
+        problems.add("profile-version", f"{where}/$schema {raw['$schema']!r} is not the Data Resource v2 profile "
+                     f"({DATARESOURCE_PROFILE})", label, f"{where}/$schema")
+        ok = False
     if "data" in raw:
         problems.add("descriptor-unsupported", f"{where} holds inline data; every resource here is a file "
                      "(inline data would not be checked)", label, f"{where}/data")
@@ -452,6 +467,10 @@ def _dialect(dialect: object, where: str, label: str, problems: _Problems) -> bo
     if not isinstance(dialect, dict):
         problems.add("descriptor-unsupported", f"{where}/dialect must be an inline object stating this package's "
                      "dialect", label, f"{where}/dialect")
+        return False
+    if dialect.get("$schema", TABLEDIALECT_PROFILE) != TABLEDIALECT_PROFILE:
+        problems.add("profile-version", f"{where}/dialect/$schema {dialect['$schema']!r} is not the Table Dialect "
+                     f"v2 profile ({TABLEDIALECT_PROFILE})", label, f"{where}/dialect/$schema")
         return False
     for key, value in dialect.items():
         if key in DIALECT_METADATA:
