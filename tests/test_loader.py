@@ -1,7 +1,18 @@
+"""``load()`` and ``source_texts()``: typed DataFrames read through the same door as the
+validator, and every failure a LoadError with the validator's code, file, row and field.
+
+The data-driven cases (tests/cases/loader.json) each write a one-table package of a few
+rows in a temporary folder; the other tests break a private copy of the shipped package.
+"""
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import subprocess
+import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -9,13 +20,118 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import aapeace
-from aapeace import joins
-from aapeace.loader import IntegrityError, LoadError, load
-from aapeace.package import tables_of, read_json
-from packages import regenerate, set_cell
+from aapeace import csvio, joins
+from aapeace.errors import PackageError
+from aapeace.loader import IntegrityError, LoadError, load, source_texts
+from aapeace.model import open_package
 from strategies import packages
 from test_properties import write
 
+CASES = json.loads((Path(__file__).parent / "cases" / "loader.json").read_text(encoding="utf-8"))["cases"]
+
+# The one table of the cases' package: a field of every type the loader types.
+SCHEMA = {
+    "fields": [
+        {"name": "id", "type": "string", "constraints": {"required": True}},
+        {"name": "n", "type": "integer"},
+        {"name": "x", "type": "number"},
+        {"name": "ok", "type": "boolean", "trueValues": ["yes", "Y"], "falseValues": ["no", "N"]},
+        {"name": "tags", "type": "list", "delimiter": ";"},
+        {"name": "kind", "type": "string", "constraints": {"enum": ["a", "b"]}},
+        {"name": "when", "type": "string", "x-precisionField": "precision"},
+        {"name": "precision", "type": "string", "constraints": {"enum": ["year", "month", "day"]}},
+        {"name": "day", "type": "date"},
+    ],
+    "primaryKey": ["id"],
+}
+
+
+def tiny_package(root: Path, csv_text: str, resource: dict | None = None, schema: dict | None = None) -> Path:
+    """A package of one table ``t`` (data/t.csv) holding ``csv_text`` exactly."""
+    (root / "data").mkdir(parents=True)
+    (root / "schemas").mkdir()
+    (root / "data" / "t.csv").write_bytes(csv_text.encode("utf-8"))
+    (root / "schemas" / "t.json").write_text(json.dumps(schema or SCHEMA), encoding="utf-8")
+    entry = {"name": "t", "type": "table", "path": "data/t.csv", "schema": "schemas/t.json", **(resource or {})}
+    descriptor = {"name": "tiny", "version": "1.0.0", "resources": [entry]}
+    (root / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    return root
+
+
+def plain(value):
+    """A loaded cell as the JSON value it stands for (dates as their ISO text)."""
+    if isinstance(value, list):
+        return value
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, pd.Period):
+        return str(value)
+    return value.item() if hasattr(value, "item") else value
+
+
+def set_cell(root: Path, table: str, index: int, field: str, value: str) -> None:
+    """One cell of data/<table>.csv changed, the file otherwise byte for byte the same."""
+    path = root / "data" / f"{table}.csv"
+    records = csvio.records(path.read_bytes().decode("utf-8"))
+    records[index + 1][records[0].index(field)] = value
+    path.write_bytes(csvio.dumps(records[0], records[1:]).encode("utf-8"))
+
+
+def rehash(root: Path) -> None:
+    """The descriptor's hash and bytes of every resource set to its file as it now is."""
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        data = (root / resource["path"]).read_bytes()
+        resource["hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
+        resource["bytes"] = len(data)
+    (root / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n",
+                                           encoding="utf-8")
+
+
+# --- the data-driven cases ---------------------------------------------------------------
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_loader_case(tmp_path, case):
+    root = tiny_package(tmp_path / "pkg", case["csv"], case.get("resource"))
+    if "expect" in case:
+        with pytest.raises(LoadError) as caught:
+            load(root)
+        error = caught.value
+        assert [error.code, error.row, error.field] == case["expect"], str(error)
+        assert error.file in ("data/t.csv", "datapackage.json"), error.file
+        assert isinstance(error, PackageError) and error.error.code == error.code
+        assert str(error)
+    else:
+        frame = load(root)["t"]
+        for column, values in case["values"].items():
+            assert [plain(v) for v in frame[column]] == values, column
+
+
+def test_the_cases_types(tmp_path):
+    csv_text = "id,n,x,ok,tags,kind,when,precision,day\na,1,1.5,yes,p;q,a,2022,year,2022-01-31\n" \
+               "b,,,N,,b,2022-05,month,\n"
+    frame = load(tiny_package(tmp_path / "pkg", csv_text))["t"]
+    assert frame["n"].dtype == "Int64" and frame["x"].dtype == "float64" and frame["ok"].dtype == "boolean"
+    assert isinstance(frame["kind"].dtype, pd.CategoricalDtype) and list(frame["kind"].cat.categories) == ["a", "b"]
+    assert frame["when"].iloc[0].freqstr.startswith("Y") and frame["when"].iloc[1].freqstr.startswith("M")
+    assert frame["day"].dtype == pd.PeriodDtype("D")
+    assert frame["id"].dtype == "string"
+
+
+def test_a_required_integer_with_no_missing_cell_is_int64(tmp_path):
+    schema = {"fields": [{"name": "k", "type": "integer", "constraints": {"required": True}},
+                         {"name": "m", "type": "integer"}]}
+    frame = load(tiny_package(tmp_path / "pkg", "k,m\n1,2\n", schema=schema))["t"]
+    assert frame["k"].dtype == "int64" and frame["m"].dtype == "Int64"
+
+
+def test_missing_values_are_the_schemas(tmp_path):
+    schema = {"fields": [{"name": "s"}, {"name": "k", "type": "integer"}], "missingValues": ["-", ""]}
+    frame = load(tiny_package(tmp_path / "pkg", "s,k\n-,-\nNA,\n", schema=schema))["t"]
+    assert [plain(v) for v in frame["s"]] == [None, "NA"] and [plain(v) for v in frame["k"]] == [None, None]
+
+
+# --- the shipped package -----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def shipped(checkout):
@@ -23,8 +139,7 @@ def shipped(checkout):
 
 
 def test_every_table_is_loaded(shipped, checkout):
-    names = [t.name for t in tables_of(read_json(checkout / "datapackage.json"), checkout)]
-    assert list(shipped) == names
+    assert list(shipped) == [t.name for t in open_package(checkout).tables]
     assert all(len(frame) for frame in shipped.values())
 
 
@@ -49,23 +164,20 @@ def test_dates_keep_their_precision(shipped):
 def test_text_na_stays_text(package_copy):
     set_cell(package_copy, "actors", 0, "description", "NA")
     set_cell(package_copy, "actors", 1, "description", "null")
-    regenerate(package_copy)
-    actors = load(package_copy)["actors"]
+    actors = load(package_copy, verify=False)["actors"]
     assert actors["description"].iloc[0] == "NA" and actors["description"].iloc[1] == "null"
 
 
 def test_a_tampered_file_is_refused_by_name_with_both_hashes(package_copy):
-    import hashlib
-
     path = package_copy / "data" / "actors.csv"
-    declared = next(r for r in read_json(package_copy / "datapackage.json")["resources"] if r["name"] == "actors")
+    declared = next(r for r in open_package(package_copy).resources if r.name == "actors").sha256
     path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     actual = hashlib.sha256(path.read_bytes()).hexdigest()
     with pytest.raises(IntegrityError, match="data/actors.csv") as caught:
         load(package_copy)
     error = caught.value
     assert (error.file, error.code) == ("data/actors.csv", "hash-mismatch")
-    assert (error.expected, error.actual) == (declared["hash"].split(":")[1], actual)
+    assert (error.expected, error.actual) == (declared, actual)
     assert f"expected sha256 {error.expected}" in str(error) and f"actual sha256 {actual}" in str(error)
     assert isinstance(error, LoadError)  # one except clause catches every loading failure
 
@@ -99,33 +211,158 @@ def _break(root, how: str) -> None:
         (root / "schemas" / "actors.json").write_text("{", encoding="utf-8")
 
 
-@pytest.mark.parametrize("how,code", [
-    ("descriptor-not-json", "descriptor-unreadable"), ("descriptor-too-deep", "descriptor-unreadable"),
-    ("descriptor-not-an-object", "descriptor-unreadable"), ("file-missing", "file-missing"),
-    ("file-empty", None), ("not-utf8", "encoding-error"), ("header-mismatch", "header-mismatch"),
-    ("ragged", None), ("enum", "enum-error"), ("overflow", "type-error"), ("schema-not-json", None),
-    ("fifo", "file-unreadable"),
+@pytest.mark.parametrize("how,code,row", [
+    ("descriptor-not-json", "descriptor-unreadable", None), ("descriptor-too-deep", None, None),
+    ("descriptor-not-an-object", "descriptor-unreadable", None), ("file-missing", "file-missing", None),
+    ("file-empty", "file-empty", 1), ("not-utf8", "encoding-error", None), ("header-mismatch", "header-mismatch", 1),
+    ("ragged", "row-ragged", None), ("enum", "enum-error", 2), ("overflow", "type-error", 2),
+    ("schema-not-json", "schema-unreadable", None), ("fifo", "file-unreadable", None),
 ])
-def test_bad_input_is_a_load_error_never_a_stray_exception(package_copy, how, code):
+def test_bad_input_is_a_load_error_never_a_stray_exception(package_copy, how, code, row):
     _break(package_copy, how)
     with pytest.raises(LoadError) as caught:
         load(package_copy, verify=False)
-    assert caught.value.code == code
-    assert str(caught.value)
-    if code not in (None, "descriptor-unreadable"):
-        assert caught.value.file == "data/actors.csv"
+    error = caught.value
+    if how == "descriptor-too-deep":  # the JSON reader's own code for it
+        assert error.code in ("descriptor-unreadable", "json-too-deep")
+    else:
+        assert error.code == code
+    assert str(error)
+    if row is not None:
+        assert error.row == row
+    if code not in (None, "descriptor-unreadable", "schema-unreadable"):
+        assert error.file == "data/actors.csv"
 
 
 def test_a_missing_descriptor_is_a_load_error(tmp_path):
-    with pytest.raises(LoadError):
+    with pytest.raises(LoadError) as caught:
         load(tmp_path)
+    assert caught.value.code == "descriptor-missing"
 
 
 def test_the_default_is_the_shipped_package():
     assert set(aapeace.load()) >= {"actors", "events", "proposals", "leverage_instruments"}
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_load_error_is_a_package_error_with_the_error_as_data():
+    error = LoadError("x.csv, row 3: bad", code="type-error", file="x.csv", row=3, field="n")
+    assert isinstance(error, PackageError) and isinstance(error, ValueError)
+    assert (error.error.code, error.error.file, error.error.row, error.error.field) == ("type-error", "x.csv", 3, "n")
+    assert str(error) == "x.csv, row 3: bad"
+    assert LoadError("no code").error is None
+    assert aapeace.LoadError is LoadError and aapeace.IntegrityError is IntegrityError
+
+
+# --- failures the old loader let through or raised raw -----------------------------------
+
+def test_permission_denied_is_a_load_error_file_unreadable(package_copy, monkeypatch):
+    # Tests run as root, where mode 000 does not stop a read: refuse the open itself.
+    real_open = os.open
+
+    def refusing(path, *args, **kwargs):
+        if os.fspath(path).endswith("actors.csv"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refusing)
+    monkeypatch.setattr("builtins.open", _refusing_builtin_open(open))
+    with pytest.raises(LoadError) as caught:
+        load(package_copy)
+    assert (caught.value.code, caught.value.file) == ("file-unreadable", "data/actors.csv")
+
+
+def _refusing_builtin_open(real):
+    def refusing(file, *args, **kwargs):
+        if isinstance(file, (str, os.PathLike)) and os.fspath(file).endswith("actors.csv"):
+            raise PermissionError(13, "Permission denied", os.fspath(file))
+        return real(file, *args, **kwargs)
+    return refusing
+
+
+def test_a_fifo_as_a_table_never_blocks(package_copy):
+    fifo = package_copy / "data" / "positions.csv"
+    fifo.unlink()
+    os.mkfifo(fifo)
+    outcome: list = []
+
+    def attempt():
+        try:
+            load(package_copy)
+        except Exception as exc:  # noqa: BLE001 - the outcome is checked below
+            outcome.append(exc)
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    if worker.is_alive():  # unblock the reader so the thread ends, then fail
+        with open(fifo, "wb", opener=lambda p, f: os.open(p, f | os.O_NONBLOCK)) as handle:
+            handle.close()
+        pytest.fail("load() blocked on a FIFO")
+    assert len(outcome) == 1 and isinstance(outcome[0], LoadError), outcome
+    assert (outcome[0].code, outcome[0].file) == ("file-unreadable", "data/positions.csv")
+
+
+def test_source_texts_checks_each_texts_hash(package_copy):
+    text = next((package_copy / "data" / "sources").glob("*.txt"))
+    text.write_bytes(text.read_bytes().replace(b"Azerbaijan", b"Azerbaidjan", 1))
+    rehash(package_copy)  # the descriptor agrees with the changed file; the sources row does not
+    with pytest.raises(LoadError) as caught:
+        source_texts(package_copy)
+    error = caught.value
+    assert (error.code, error.file, error.row, error.field) == ("source-hash-mismatch", "data/sources.csv",
+                                                                error.row, "path")
+    assert error.row >= 2 and text.name in str(error)
+
+
+def test_source_texts_checks_the_declared_hash_too(package_copy):
+    text = next((package_copy / "data" / "sources").glob("*.txt"))
+    text.write_bytes(text.read_bytes() + b" ")
+    with pytest.raises(IntegrityError):
+        source_texts(package_copy)
+
+
+def test_source_texts_match_the_quotes(checkout):
+    texts = source_texts(checkout)
+    events = load(checkout)["events"]
+    for row in events.itertuples():
+        assert texts[row.source_id][row.span_start:row.span_end] == row.quote
+
+
+def test_source_texts_of_a_package_without_sources_is_empty(tmp_path):
+    root = tiny_package(tmp_path / "pkg", "id,n,x,ok,tags,kind,when,precision,day\n"
+                        "a,1,1.5,yes,p;q,a,2022,year,2022-01-31\n")
+    assert source_texts(root) == {}
+
+
+def test_a_hash_in_another_form_is_refused_not_skipped(package_copy):
+    descriptor = json.loads((package_copy / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"][1]["hash"] = descriptor["resources"][1]["hash"].upper()  # SHA256:<HEX>
+    (package_copy / "data" / "actors.csv").write_bytes(b"tampered\n")
+    (package_copy / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    with pytest.raises(LoadError) as caught:
+        load(package_copy)
+    assert caught.value.code == "hash-unsupported"
+
+
+def test_importing_the_loader_stays_light():
+    # pandas may import pyarrow (and its submodules) itself; the loader must add none of these.
+    script = ("import sys, pandas; before = set(sys.modules); import aapeace.loader, aapeace; "
+              "aapeace.load(); aapeace.source_texts(); "
+              "print(sorted(m for m in set(sys.modules) - before if m in ('jsonschema', 'pyarrow', 'rich') "
+              "or m.startswith('aapeace.validators')))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+# --- properties and joins ----------------------------------------------------------------
+
+# Each example writes and regenerates a whole package (about a second): few in the default
+# run, more in the long profile that .ci/run uses (HYPOTHESIS_PROFILE=fuzz).
+EXAMPLES = 40 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 8
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(packages())
 def test_loaded_values_equal_the_written_values(drawn):
     with tempfile.TemporaryDirectory() as tmp:

@@ -4,6 +4,7 @@ every path: the loader, the JSON export, the way back to CSV, the spreadsheet-sa
 from __future__ import annotations
 
 import io
+import os
 import json
 import tempfile
 from pathlib import Path
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 
 from aapeace import csvio, exports, spreadsheet
 from aapeace.loader import load
-from aapeace.package import read_json, tables_of
+from aapeace.model import open_package
 from aapeace.validators import iter_errors
 from packages import regenerate, set_cell
 from strategies import packages
@@ -26,7 +27,7 @@ SURVIVORS = ["NA", "null", "None", "0001", " leading", "trailing ", "\u00a0non-b
 
 def assert_round_trip(root: Path) -> None:
     frames = load(root)
-    for table in tables_of(read_json(root / "datapackage.json"), root):
+    for table in open_package(root).tables:
         csv_bytes = (root / table.path).read_bytes()
         export_text = (root / table.export_path).read_text(encoding="utf-8")
         from_loader = exports.frame_rows(table, frames[table.name])
@@ -43,7 +44,12 @@ def test_the_shipped_package_round_trips_byte_for_byte(checkout):
     assert_round_trip(checkout)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Each example writes and regenerates a whole package (about a second): few in the default
+# run, more in the long profile that .ci/run uses (HYPOTHESIS_PROFILE=fuzz).
+EXAMPLES = 40 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 8
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(packages())
 def test_generated_packages_round_trip_byte_for_byte(drawn):
     with tempfile.TemporaryDirectory() as tmp:
@@ -74,7 +80,7 @@ def test_easily_lost_texts_are_valid_and_round_trip(survivors):
 
 @pytest.mark.parametrize("index,text", list(enumerate(SURVIVORS)))
 def test_easily_lost_texts_survive_every_path(survivors, index, text):
-    actors = next(t for t in tables_of(read_json(survivors / "datapackage.json"), survivors) if t.name == "actors")
+    actors = next(t for t in open_package(survivors).tables if t.name == "actors")
     assert load(survivors)["actors"]["description"].iloc[index] == text
     assert json.loads((survivors / "data" / "actors.json").read_text(encoding="utf-8"))[index]["description"] == text
     records = csvio.records(csvio.read_text(survivors / "data" / "actors.csv"))

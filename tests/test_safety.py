@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from aapeace.loader import LoadError, load
-from aapeace.package import unsafe_reason
+from aapeace.files import unsafe_reason
 from aapeace.validators import iter_errors
 from packages import regenerate, set_cell
 
@@ -103,12 +103,17 @@ def test_the_loader_refuses_an_unsafe_path_before_opening_it(package_copy, no_ne
     assert no_network == []
 
 
-def test_a_fifo_is_never_opened(package_copy):
-    path = package_copy / "data" / "positions.csv"
+def test_a_fifo_never_blocks_and_is_never_read(small_copy):
+    # Opening a FIFO for reading waits for a writer; the door opens without waiting
+    # (O_NONBLOCK), sees from fstat that it is no regular file, and closes it unread.
+    import concurrent.futures
+
+    path = small_copy / "data" / "positions.csv"
     path.unlink()
-    os.mkfifo(path)  # opening it for reading would block forever
-    opened = opened_while(lambda: list(iter_errors(package_copy)))
-    assert str(path) not in opened
+    os.mkfifo(path)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        errors = pool.submit(lambda: list(iter_errors(small_copy))).result(timeout=20)
+    assert ("file-unreadable", "data/positions.csv") in {(e.code, e.file) for e in errors}
 
 
 def test_a_cell_of_tens_of_megabytes_is_reported_quickly(package_copy):
@@ -121,12 +126,36 @@ def test_a_cell_of_tens_of_megabytes_is_reported_quickly(package_copy):
     assert elapsed < 60, f"{elapsed:.1f} s"
 
 
+def _load_error_and_opened(action) -> tuple[LoadError, list[str]]:
+    """The LoadError ``action`` raises and every file opened meanwhile."""
+    global _OPENED
+    _OPENED = []
+    try:
+        with pytest.raises(LoadError) as caught:
+            action()
+        return caught.value, _OPENED
+    finally:
+        _OPENED = None
+
+
 def test_source_texts_refuses_a_path_out_of_the_package(package_copy):
     from aapeace.loader import source_texts
+    from test_loader import rehash, set_cell as set_csv_cell
 
-    set_cell(package_copy, "sources", 0, "path", "../outside.txt")
-    (package_copy.parent / "outside.txt").write_text("not ours\n", encoding="utf-8")
-    regenerate(package_copy)
-    with pytest.raises(LoadError) as caught:
-        source_texts(package_copy)
-    assert caught.value.code == "path-unsafe"
+    set_csv_cell(package_copy, "sources", 0, "path", "../outside.txt")
+    outside = package_copy.parent / "outside.txt"
+    outside.write_text("not ours\n", encoding="utf-8")
+    rehash(package_copy)
+    error, opened = _load_error_and_opened(lambda: source_texts(package_copy))
+    assert (error.code, error.file, error.row) == ("path-unsafe", "data/sources.csv", 2)
+    assert opened and all(Path(name).resolve() != outside.resolve() for name in opened)
+
+
+def test_the_loader_never_opens_a_table_linked_out_of_the_package(package_copy):
+    outside = package_copy.parent / "outside.csv"
+    outside.write_bytes((package_copy / "data" / "positions.csv").read_bytes())
+    (package_copy / "data" / "positions.csv").unlink()
+    (package_copy / "data" / "positions.csv").symlink_to(outside)
+    error, opened = _load_error_and_opened(lambda: load(package_copy, verify=False))
+    assert error.code == "path-unsafe" and "symbolic link" in str(error)
+    assert opened and all(Path(name).resolve() != outside.resolve() for name in opened)

@@ -5,26 +5,53 @@ enums are categoricals with the schema's categories, lists are Python lists, dat
 ``pandas.Period`` at the precision the row gives (a year stays a year: no day is
 invented), and a text such as "NA" stays the text "NA". Only the schema's
 ``missingValues`` (by default the empty cell) become missing.
+
+The loader reads through the same door as the validator (``model``, ``files``, ``csvio``,
+``dataset``): the same vetted paths, the same strict CSV dialect and the same lexical forms
+of every type, so nothing loads that ``aapeace validate`` would refuse on those grounds.
+Every failure is a ``LoadError`` carrying the validator's code, file, row and field.
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from .package import Table, declared_hash, is_table, read_json, resolve_descriptor, sha256_of, tables_of, unsafe_reason
+from . import files
+from .dataset import Dataset
+from .errors import CATALOGUE, PackageError, ValidationError
+from .exports import INTEGER, NUMBER
+from .model import Field, Package, Table, open_package
 
 PERIOD_FREQ = {4: "Y", 7: "M", 10: "D"}
+PRECISION_LENGTH = {"year": 4, "month": 7, "day": 10}
+DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?\Z", re.ASCII)
+INT64 = (-(2**63), 2**63 - 1)
+HINT = " (run `aapeace validate` for every error)"
 
 
-class LoadError(ValueError):
+class LoadError(PackageError):
     """A package that cannot be loaded. The message names the file, and the row and field where
-    known; ``code`` is the validator's error code for the problem where one applies."""
+    known; ``code`` is the validator's error code for the problem where one applies, and
+    ``error`` the same as a ValidationError (None only when no code applies)."""
 
     def __init__(self, message: str, *, code: str | None = None, file: str | None = None,
                  row: int | None = None, field: str | None = None) -> None:
-        super().__init__(message)
+        ValueError.__init__(self, message)
         self.code, self.file, self.row, self.field = code, file, row, field
+        self.error = ValidationError(code, message, file=file, row=row, field=field) if code in CATALOGUE else None
+        self.errors = (self.error,) if self.error is not None else ()
+
+    @classmethod
+    def from_package_error(cls, exc: PackageError) -> LoadError:
+        error = exc.error
+        out = cls(str(exc), code=error.code, file=error.file, row=error.row, field=error.field)
+        out.errors = exc.errors
+        return out
 
 
 class IntegrityError(LoadError):
@@ -36,159 +63,220 @@ class IntegrityError(LoadError):
         self.expected, self.actual = expected, actual
 
 
-def _resources(descriptor: dict) -> list[dict]:
-    resources = descriptor.get("resources")
-    if not isinstance(resources, list) or not all(isinstance(r, dict) for r in resources):
-        raise LoadError("the descriptor's resources are not a list of objects (run `aapeace validate`)",
-                        code="descriptor-profile", field="resources")
-    return resources
+class _Cell(ValueError):
+    """A cell that is not of its field's type; ``code`` is the validator's code for it."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
-def _vet(relative: object, root: Path) -> None:
-    """Refuse a path before opening it: unsafe, missing, or not a regular file (a FIFO would block)."""
-    reason = unsafe_reason(relative, root)
-    if reason:
-        raise LoadError(f"{relative!r} {reason}; it is not opened", code="path-unsafe",
-                        file=relative if isinstance(relative, str) else None)
-    path = root / relative
-    if not path.exists():
-        raise LoadError(f"{relative}: file does not exist", code="file-missing", file=relative)
-    if not path.is_file():
-        raise LoadError(f"{relative}: not a regular file", code="file-unreadable", file=relative)
+# --- opening and verifying ---------------------------------------------------------------
+
+def _open(path: str | Path | None) -> Package:
+    try:
+        return open_package(path)
+    except PackageError as exc:
+        raise LoadError.from_package_error(exc) from None
+    except FileNotFoundError as exc:  # no shipped package beside the module
+        raise LoadError(str(exc), code="descriptor-missing", file="datapackage.json") from None
 
 
-def verify_hashes(descriptor: dict, root: Path) -> None:
-    for resource in _resources(descriptor):
-        declared = declared_hash(resource)
-        if declared is None or declared[0] != "sha256":
+def verify_hashes(package: Package) -> None:
+    """Every resource that declares a sha256 (or a size) is read through the door and checked."""
+    for resource in package.resources:
+        if resource.sha256 is None and resource.bytes is None:
             continue
-        _vet(resource.get("path"), root)
-        actual = sha256_of(root / resource["path"])
-        if actual != declared[1]:
-            raise IntegrityError(resource["path"], declared[1], actual)
+        data = files.read_bytes(package.root, resource.path)
+        if resource.sha256 is not None:
+            actual = files.sha256_hex(data)
+            if actual != resource.sha256:
+                raise IntegrityError(resource.path, resource.sha256, actual)
+        if resource.bytes is not None and len(data) != resource.bytes:
+            raise LoadError(f"{resource.path}: {len(data):,} bytes, the descriptor declares {resource.bytes:,}; the "
+                            "file was changed after the package was built", code="bytes-mismatch", file=resource.path)
 
 
-def _period(value: object) -> object:
-    if not isinstance(value, str):
-        return pd.NaT
-    return pd.Period(value, freq=PERIOD_FREQ[len(value)])
+# --- typing cells --------------------------------------------------------------------------
+
+def _integer(raw: str, field: Field) -> int:
+    if not INTEGER.match(raw):
+        raise _Cell("type-error", f"{raw!r} is not an integer (ASCII digits with an optional sign)")
+    value = int(raw)
+    if not INT64[0] <= value <= INT64[1]:
+        raise _Cell("type-error", f"{raw!r} is not an integer (64-bit)")
+    if field.enum is not None and value not in field.enum:
+        raise _Cell("enum-error", f"{raw!r} is not one of the allowed values {list(field.enum)}")
+    return value
 
 
-def _convert(series: pd.Series, field: dict, required: bool, where: str) -> pd.Series:
-    kind = field.get("type", "string")
-    enum = field.get("constraints", {}).get("enum")
+def _number(raw: str, field: Field) -> float:
+    if not NUMBER.match(raw):
+        raise _Cell("type-error", f"{raw!r} is not a number")
+    return float(raw)
+
+
+def _boolean(raw: str, field: Field) -> bool:
+    if raw in field.true_values:
+        return True
+    if raw in field.false_values:
+        return False
+    raise _Cell("type-error", f"{raw!r} is not a boolean (true: {list(field.true_values)}, false: "
+                f"{list(field.false_values)})")
+
+
+def _list(raw: str, field: Field) -> list[str]:
+    items = raw.split(field.delimiter)
+    allowed = field.enum_texts
+    if allowed is not None:
+        for item in items:
+            if item not in allowed:
+                raise _Cell("enum-error", f"item {item!r} is not one of the allowed values {list(allowed)}")
+    return items
+
+
+def _enum(raw: str, field: Field) -> str:
+    if raw not in field.enum_texts:  # pandas would turn it into a missing value: data lost silently
+        raise _Cell("enum-error", f"{raw!r} is not one of the allowed values {list(field.enum_texts)}")
+    return raw
+
+
+def _period(raw: str, freq: str | None = None) -> pd.Period:
+    match = DATE.match(raw)
+    if match is None or (freq == "D" and len(raw) != 10):
+        raise _Cell("type-error", f"{raw!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)" if freq is None
+                    else f"{raw!r} is not an ISO date (YYYY-MM-DD)")
+    year, month, day = (int(part) if part else 1 for part in match.groups())
     try:
-        if kind == "integer":
-            # Through Python ints, not float64: a float cannot hold every 64-bit integer.
-            numbers = series.map(lambda v: pd.NA if pd.isna(v) else int(v))
-            return numbers.astype("int64" if required and not series.isna().any() else "Int64")
-        if kind == "number":
-            return pd.to_numeric(series, errors="raise").astype("float64")
-        if kind == "boolean":
-            trues = field.get("trueValues", ["true", "True", "TRUE", "1"])
-            return series.map(lambda v: pd.NA if pd.isna(v) else v in trues).astype("boolean")
-        if kind == "list":
-            delimiter = field.get("delimiter", ",")
-            return series.map(lambda v: v.split(delimiter) if isinstance(v, str) else None).astype(object)
-        if "x-precisionField" in field:
-            return series.map(_period).astype(object)
-        if enum is not None:
-            return pd.Series(pd.Categorical(series, categories=[str(e) for e in enum]), index=series.index,
-                             name=series.name)
-        return series.astype("string")
-    except (ValueError, TypeError, KeyError, OverflowError) as exc:
-        raise LoadError(f"{where}, field {field['name']}: {exc} (run `aapeace validate` for every error)",
-                        code="type-error", file=where, field=field["name"]) from None
+        date(year, month, day)  # year 0000, month 13, February 30: pandas would raise or guess
+    except ValueError:
+        raise _Cell("date-impossible", f"{raw!r} is not on the calendar") from None
+    return pd.Period(raw, freq=freq or PERIOD_FREQ[len(raw)])
 
 
-def _check_enum(series: pd.Series, field: dict, where: str) -> None:
-    # pandas would turn a value outside the categories into a missing value: data lost silently.
-    enum = field.get("constraints", {}).get("enum")
-    if enum is None or field.get("type") == "list":
-        return
-    outside = series.notna() & ~series.isin([str(e) for e in enum])
-    if outside.any():
-        index = int(outside.to_numpy().nonzero()[0][0])
-        raise LoadError(f"{where}, row {index + 2}, field {field['name']}: {series.iloc[index]!r} is not one of the "
-                        "allowed values (run `aapeace validate` for every error)", code="enum-error", file=where,
-                        row=index + 2, field=field["name"])
+def _cells(table: Table, field: Field, rows: list[dict[str, str]], numbers: list[int],
+           convert: Callable[[str], object]) -> tuple[list, bool]:
+    """Every cell of a column converted (None where missing), and whether any is missing."""
+    missing, out, absent = field.missing_values, [], False
+    name = field.name
+    for number, row in zip(numbers, rows):
+        raw = row[name]
+        if raw in missing:
+            out.append(None)
+            absent = True
+            continue
+        try:
+            out.append(convert(raw))
+        except _Cell as exc:
+            raise LoadError(f"{table.path}, row {number}, field {name}: [{exc.code}] {exc}{HINT}", code=exc.code,
+                            file=table.path, row=number, field=name) from None
+    return out, absent
 
 
-def read_table(table: Table, root: Path) -> pd.DataFrame:
-    missing = table.schema.get("missingValues", [""])
-    frame = pd.read_csv(root / table.path, dtype=str, keep_default_na=False, na_values=missing,
-                        encoding="utf-8", encoding_errors="strict")
-    absent = [n for n in table.field_names if n not in frame.columns]
-    if absent:
-        raise LoadError(f"{table.path}: the header lacks column(s) {absent} (run `aapeace validate`)",
-                        code="header-mismatch", file=table.path, row=1, field=absent[0])
-    for f in table.fields:
-        _check_enum(frame[f["name"]], f, table.path)
-    return pd.DataFrame({f["name"]: _convert(frame[f["name"]], f,
-                                             bool(f.get("constraints", {}).get("required")) or f["name"] in table.primary_key,
-                                             table.path)
-                         for f in table.fields})
+def _precision_dates(table: Table, field: Field, rows: list[dict[str, str]], numbers: list[int]) -> list:
+    """Dates whose precision another field gives: a Period at that precision; a date that is set
+    must have the shape its precision gives (the validator's precision-mismatch)."""
+    other = field.precision_field
+    other_missing = table.field(other).missing_values if table.field(other) else ("",)
+    values, _ = _cells(table, field, rows, numbers, _period)
+    for value, number, row in zip(values, numbers, rows):
+        precision = row[other]
+        expected = None if precision in other_missing else PRECISION_LENGTH.get(precision, -1)
+        if value is not None and len(row[field.name]) != expected:
+            raise LoadError(f"{table.path}, row {number}, field {field.name}: [precision-mismatch] {row[field.name]!r} "
+                            f"does not have the shape its {other} {precision!r} gives{HINT}", code="precision-mismatch",
+                            file=table.path, row=number, field=field.name)
+    return values
 
 
-def _read_table(table: Table, root: Path) -> pd.DataFrame:
-    """read_table, with whatever pandas or the file system raises turned into a LoadError naming the file."""
-    _vet(table.path, root)
+def column(table: Table, field: Field, rows: list[dict[str, str]], numbers: list[int]):
+    """One column as the typed pandas array ``load()`` returns."""
+    kind = field.type
+    if kind == "integer":
+        values, absent = _cells(table, field, rows, numbers, lambda raw: _integer(raw, field))
+        # Through Python ints, not float64: a float cannot hold every 64-bit integer.
+        return pd.array(values, dtype="int64" if field.must_be_present and not absent else "Int64")
+    if kind == "number":
+        values, _ = _cells(table, field, rows, numbers, lambda raw: _number(raw, field))
+        return pd.array([float("nan") if v is None else v for v in values], dtype="float64")
+    if kind == "boolean":
+        values, _ = _cells(table, field, rows, numbers, lambda raw: _boolean(raw, field))
+        return pd.array(values, dtype="boolean")
+    if kind == "list":
+        values, _ = _cells(table, field, rows, numbers, lambda raw: _list(raw, field))
+        out = np.empty(len(values), dtype=object)  # one list per cell, never a 2-D array
+        for i, value in enumerate(values):
+            out[i] = value
+        return out
+    if field.precision_field is not None:
+        values = _precision_dates(table, field, rows, numbers)
+        return pd.array(values, dtype=object)
+    if kind == "date":
+        values, _ = _cells(table, field, rows, numbers, lambda raw: _period(raw, "D"))
+        return pd.array(values, dtype=pd.PeriodDtype("D"))
+    if field.enum is not None:
+        values, _ = _cells(table, field, rows, numbers, lambda raw: _enum(raw, field))
+        return pd.Categorical(values, categories=list(field.enum_texts))
+    values, _ = _cells(table, field, rows, numbers, str)
+    return pd.array(values, dtype="string")
+
+
+def read_table(dataset: Dataset, table: Table) -> pd.DataFrame:
+    """One table, read through the door and typed by its Table Schema."""
+    rows, numbers = dataset.rows(table.name), dataset.row_numbers(table.name)
+    frame = {}
+    for field in table.fields:
+        try:
+            frame[field.name] = column(table, field, rows, numbers)
+        except LoadError:
+            raise
+        except (ValueError, TypeError, KeyError, OverflowError) as exc:  # pandas refusing what got past the checks
+            raise LoadError(f"{table.path}, field {field.name}: {type(exc).__name__}: {exc}{HINT}", code="type-error",
+                            file=table.path, field=field.name) from None
+    return pd.DataFrame(frame, index=pd.RangeIndex(len(rows)))
+
+
+def _guarded(label: str, action: Callable[[], object]):
+    """Run ``action``; whatever escapes the door or pandas becomes a LoadError."""
     try:
-        return read_table(table, root)
+        return action()
     except LoadError:
         raise
-    except UnicodeDecodeError as exc:
-        raise LoadError(f"{table.path}: not valid UTF-8 ({exc.reason} at byte {exc.start})", code="encoding-error",
-                        file=table.path) from None
-    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
-        # pandas' ParserError and EmptyDataError are ValueErrors
-        raise LoadError(f"{table.path}: cannot load: {exc} (run `aapeace validate` for every error)",
-                        file=table.path) from None
+    except PackageError as exc:
+        raise LoadError.from_package_error(exc) from None
+    except PermissionError as exc:
+        raise LoadError(f"{label}: cannot be read: permission denied ({exc})", code="file-unreadable",
+                        file=label) from None
+    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError,
+            MemoryError) as exc:
+        raise LoadError(f"{label}: cannot load: {type(exc).__name__}: {exc}{HINT}", file=label) from None
 
 
 def load(path: str | Path | None = None, *, verify: bool = True) -> dict[str, pd.DataFrame]:
-    """Load every table of the package at ``path`` (None: the package shipped with this install).
+    """Load every table of the package at ``path`` (a descriptor or its folder; None: the
+    package shipped with this install).
 
     With ``verify`` (the default) every file is first checked against the sha256 its
     descriptor declares, and IntegrityError names the file that differs.
     """
-    descriptor_path = resolve_descriptor(path)
-    root, label = descriptor_path.parent, descriptor_path.name
-    if not descriptor_path.is_file():
-        raise LoadError(f"{descriptor_path}: no descriptor there", code="descriptor-missing", file=label)
-    try:
-        descriptor = read_json(descriptor_path)
-    except (OSError, ValueError, RecursionError) as exc:
-        raise LoadError(f"{descriptor_path}: cannot read the descriptor: {exc}", code="descriptor-unreadable",
-                        file=label) from None
-    if not isinstance(descriptor, dict):
-        raise LoadError(f"{descriptor_path}: the descriptor is not a JSON object", code="descriptor-unreadable",
-                        file=label)
+    package = _guarded("datapackage.json", lambda: _open(path))
     if verify:
-        verify_hashes(descriptor, root)
-    for resource in _resources(descriptor):
-        if is_table(resource):
-            _vet(resource.get("path"), root)
-            if isinstance(resource.get("schema"), str):
-                _vet(resource["schema"], root)
-    try:
-        tables = tables_of(descriptor, root)
-        return {table.name: _read_table(table, root) for table in tables}
-    except LoadError:
-        raise
-    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
-        # A descriptor or schema of the wrong shape: the validator says exactly what is wrong.
-        raise LoadError(f"{descriptor_path}: cannot load: {type(exc).__name__}: {exc} (run `aapeace validate` "
-                        "for every error)", file=label) from None
+        _guarded(package.descriptor_path.name, lambda: verify_hashes(package))
+    dataset = Dataset(package)
+    return {table.name: _guarded(table.path, lambda table=table: read_table(dataset, table))
+            for table in package.tables}
 
 
-def source_texts(path: str | Path | None = None) -> dict[str, str]:
-    """source_id -> the decoded source text, so that ``text[span_start:span_end] == quote``."""
-    root = resolve_descriptor(path).parent
-    sources = load(path)["sources"]
-    texts = {}
-    for source_id, rel in zip(sources["source_id"], sources["path"]):
-        _vet(rel, root)
-        with open(root / rel, encoding="utf-8", newline="") as handle:
-            texts[source_id] = handle.read()
-    return texts
+def source_texts(path: str | Path | None = None, *, verify: bool = True) -> dict[str, str]:
+    """source_id -> the decoded source text, so that ``text[span_start:span_end] == quote``.
+
+    Every text is read through the door and checked against the sha256 its sources row
+    records (LoadError code source-hash-mismatch); with ``verify`` every file is also
+    checked against the hash its descriptor declares.
+    """
+    package = _guarded("datapackage.json", lambda: _open(path))
+    if verify:
+        _guarded(package.descriptor_path.name, lambda: verify_hashes(package))
+    dataset = Dataset(package)
+    label = package.table("sources").path if package.has_table("sources") else package.descriptor_path.name
+    return _guarded(label, dataset.texts)
