@@ -11,7 +11,7 @@ import pytest
 
 from aapeace import diff
 from aapeace.dataset import open_dataset
-from packages import get_cell, read_rows, set_cell, write_rows
+from packages import get_cell, read_rows, regenerate, set_cell, write_rows
 
 FIRST_SLICE = "33e5f77"  # version 0.1.0, the first slice of annotation
 FULL_ANNOTATION = "0e2ac24"  # version 1.0.0
@@ -94,8 +94,7 @@ def test_added_rows_need_a_minor_bump_and_removed_referenced_rows_a_major(checko
 @pytest.mark.parametrize("edit, level, words", [
     (lambda s: _field(s, "kind")["constraints"]["enum"].append("newkind"), "minor", "enum values added: newkind"),
     (lambda s: _field(s, "kind")["constraints"]["enum"].remove("media"), "major", "enum values removed: media"),
-    (lambda s: s["fields"].append({"name": "extra", "type": "string"}), "major", "fields added: extra"),
-    (lambda s: _field(s, "iso3").update(type="integer"), "major", "type string → integer"),
+    (lambda s: _field(s, "iso3").update(type="list"), "major", "type string → list"),
     (lambda s: _field(s, "wikidata_id")["constraints"].update(required=True), "major", "now required"),
     (lambda s: _field(s, "name")["constraints"].pop("required"), "minor", "no longer required"),
     (lambda s: _field(s, "name").update(description="Reworded."), "patch", "description changed"),
@@ -105,6 +104,24 @@ def test_schema_changes_get_the_recipes_bump(checkout, package_copy, edit, level
     d = compare(checkout, package_copy)
     assert any(c.level == level and words in c.what for c in d.changes), d.changes
     assert d.required_bump == level
+
+
+def test_an_added_field_is_major(checkout, package_copy):
+    _edit_schema(package_copy, "actors", lambda s: s["fields"].append({"name": "extra", "type": "string"}))
+    header, rows = read_rows(package_copy / "data" / "actors.csv")
+    write_rows(package_copy / "data" / "actors.csv", header + ["extra"], [row + [""] for row in rows])
+    d = compare(checkout, package_copy)
+    assert any(c.level == "major" and "fields added: extra" in c.what for c in d.changes), d.changes
+
+
+def test_a_table_that_cannot_be_read_stops_compare_unless_allowed(checkout, package_copy):
+    _edit_schema(package_copy, "actors", lambda s: s["fields"].append({"name": "extra", "type": "string"}))
+    with pytest.raises(diff.PackageError) as caught:
+        compare(checkout, package_copy)
+    assert caught.value.code == "header-mismatch"
+    d = diff.compare(open_dataset(checkout), open_dataset(package_copy), allow_unreadable=True)
+    assert d.unreadable and d.unreadable[0].startswith("actors:")
+    assert "not compared" in diff.render_text(d)
 
 
 def test_a_removed_table_is_major_and_its_rows_are_listed(checkout, package_copy):
@@ -131,24 +148,52 @@ def test_declared_bump(old, new, step):
 def test_check_version_fails_when_the_step_is_too_small(checkout, package_copy):
     _edit_schema(package_copy, "actors", lambda s: _field(s, "kind")["constraints"]["enum"].remove("media"))
     _set_version(package_copy, "1.0.1")
+    regenerate(package_copy)  # "media" is unused: the package stays valid
     result = run("diff", str(checkout), str(package_copy), "--check-version")
-    assert result.returncode == 1 and "need a major bump" in result.stderr
+    assert result.returncode == 1 and "need a major bump" in result.stderr, result.stderr
     _set_version(package_copy, "2.0.0")
     assert run("diff", str(checkout), str(package_copy), "--check-version").returncode == 0
 
 
-def test_output_formats(checkout, package_copy):
+def test_an_invalid_package_is_refused_with_the_validators_codes(checkout, package_copy):
+    set_cell(package_copy, "events", 0, "title", "New title")  # the declared hash no longer matches
+    result = run("diff", str(checkout), str(package_copy))
+    assert result.returncode == 2 and result.stdout == ""
+    assert "NEW" in result.stderr and "[hash-mismatch]" in result.stderr and "--allow-invalid" in result.stderr
+    assert "Traceback" not in result.stderr
+    allowed = run("diff", str(checkout), str(package_copy), "--allow-invalid")
+    assert allowed.returncode == 0 and "title" in allowed.stdout and "not valid" in allowed.stderr
+
+
+def test_identical_versions_need_no_bump(checkout):
+    markdown = diff.render_markdown(compare(checkout, checkout))
+    assert "no changes need a version bump" in markdown and "need a none bump" not in markdown
+
+
+def test_error_lines_are_capped():
+    errors = [diff.ValidationError("type-error", f"bad {i}", file="data/x.csv", row=i + 2, field="f")
+              for i in range(25)]
+    lines = diff.error_lines(errors)
+    assert len(lines) == 21 and lines[0] == "data/x.csv, row 2, field f: [type-error] bad 0"
+    assert "5 more" in lines[-1]
+
+
+def test_output_formats(checkout, package_copy, capsys):
+    from aapeace.cli import main
+
     set_cell(package_copy, "events", 0, "title", "New title")
+    regenerate(package_copy)
     event_id = get_cell(package_copy, "events", 0, "event_id")
-    text = run("diff", str(checkout), str(package_copy), "--values")
-    assert text.returncode == 0
-    assert f"  ~ {event_id}: title" in text.stdout and "'New title'" in text.stdout
-    assert run("diff", str(checkout), str(package_copy), "--exit-code").returncode == 1
-    report = json.loads(run("diff", str(checkout), str(package_copy), "--format", "json").stdout)
-    assert report["required_bump"] == "patch"
+    assert main(["diff", str(checkout), str(package_copy), "--values", "--exit-code"]) == 1
+    text = capsys.readouterr().out
+    assert f"  ~ {event_id}: title" in text and "'New title'" in text
+    assert main(["diff", str(checkout), str(package_copy), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["required_bump"] == "patch" and report["valid"] is True
     assert report["tables"]["events"]["changed"][0]["fields"]["title"]["new"] == "New title"
     assert report["tables"]["events"]["counts"] == {"added": 0, "removed": 0, "changed": 1}
-    markdown = run("diff", str(checkout), str(package_copy), "--format", "markdown").stdout
+    assert main(["diff", str(checkout), str(package_copy), "--format", "markdown"]) == 0
+    markdown = capsys.readouterr().out
     assert markdown.startswith("## ") and "| `events` | 0 | 0 | 1 | `title` 1 |" in markdown
 
 

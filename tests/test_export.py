@@ -13,7 +13,7 @@ import pytest
 
 from aapeace.dataset import open_dataset
 from aapeace.export import export
-from aapeace.package import read_json, tables_of
+from aapeace.model import open_package
 from aapeace.spreadsheet import is_dangerous as is_formula_like
 
 
@@ -22,7 +22,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 def _tables(checkout: Path):
-    return tables_of(read_json(checkout / "datapackage.json"), checkout)
+    return open_package(checkout).tables
 
 
 def test_json_export_equals_the_shipped_json(checkout, tmp_path):
@@ -56,8 +56,8 @@ def test_sqlite_declares_the_schemas_keys(database, checkout):
     for table in _tables(checkout):
         pk = [row[1] for row in sorted(database.execute(f'PRAGMA table_info("{table.name}")'), key=lambda r: r[5])
               if row[5]]
-        assert pk == table.primary_key, table.name
-        declared = {(tuple(fk["fields"]), fk["reference"].get("resource") or table.name) for fk in table.foreign_keys}
+        assert pk == list(table.primary_key), table.name
+        declared = {(fk.fields, fk.resource) for fk in table.foreign_keys}
         found = {}
         for row in database.execute(f'PRAGMA foreign_key_list("{table.name}")'):
             found.setdefault(row[0], (row[2], []))[1].append(row[3])

@@ -41,5 +41,5 @@ def test_info_text_lists_every_table_with_its_count(checkout):
 
 def test_info_on_nothing_exits_2_without_traceback(tmp_path):
     result = run("info", str(tmp_path))
-    assert result.returncode == 2 and "no data package descriptor" in result.stderr
+    assert result.returncode == 2 and "[descriptor-missing]" in result.stderr
     assert "Traceback" not in result.stderr

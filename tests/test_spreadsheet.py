@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aapeace import csvio
-from aapeace.package import read_json, tables_of
+from aapeace.dataset import open_dataset
 from aapeace.spreadsheet import DANGEROUS_PREFIXES, is_dangerous, safe_cell, write_safe_csv
 
 
@@ -53,12 +52,13 @@ def test_the_shipped_quotes_that_start_like_a_formula_are_known(checkout):
     """Quotes are verbatim, so the canonical CSV keeps them; this list makes any new one a
     conscious decision (docs/failure-modes.md), and the safe copy escapes each of them."""
     found = []
-    for table in tables_of(read_json(checkout / "datapackage.json"), checkout):
-        records = csvio.records(csvio.read_text(checkout / table.path))
-        for record in records[1:]:
+    data = open_dataset(checkout)
+    for table in data.tables:
+        for row in data.rows(table.name):
+            record = [row[f] for f in table.field_names]
             for field, value in zip(table.fields, record):
                 if is_dangerous(value):
-                    assert field.get("x-verbatim") is True, (table.name, field["name"], value)
+                    assert field.verbatim, (table.name, field.name, value)
                     found.append((table.name, record[0], value))
     assert found == [("mentions", "nurlan-mustafayev--004_158e11ce1d48c019--9463", "@nmustafayev")]
 

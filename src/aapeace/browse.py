@@ -12,11 +12,14 @@ fields are foreign keys), so a new table or column needs no change to this modul
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 
+from . import files
 from .dataset import Dataset
-from .package import Table
+from .errors import PackageError, ValidationError
+from .model import Table
 
 TEMPLATE = Path(__file__).with_name("browse.html")
 ACTORS, SOURCES, EVENTS = "actors", "sources", "events"
@@ -29,12 +32,7 @@ def row_id(table: str, key: list[str]) -> str:
 
 def _single_fks(table: Table) -> dict[str, str]:
     """field -> referenced table, for single-field foreign keys (self-references included)."""
-    out = {}
-    for fk in table.foreign_keys:
-        fields = [fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"]
-        if len(fields) == 1:
-            out[fields[0]] = fk["reference"].get("resource") or table.name
-    return out
+    return {fk.fields[0]: fk.resource for fk in table.foreign_keys if len(fk.fields) == 1}
 
 
 def _label(table: Table, row: dict[str, str]) -> str:
@@ -77,6 +75,19 @@ def _actors_of_rows(data: Dataset, tables: list[Table]) -> dict[str, set[str]]:
     return out
 
 
+def _offset(row: dict[str, str], name: str, table: Table, number: int) -> int:
+    """A span or body offset as a whole number; PackageError with its place if it is not one."""
+    value = row.get(name, "")
+    if not (value.isascii() and value.isdigit()):
+        raise PackageError(ValidationError("type-error", f"{value!r} is not a whole number; run `aapeace validate` "
+                                           "for every error", file=table.path, row=number, field=name))
+    return int(value)
+
+
+def _file_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", text)
+
+
 def payload(data: Dataset) -> dict:
     """Everything the page shows, as plain data."""
     texts = data.texts()
@@ -84,21 +95,23 @@ def payload(data: Dataset) -> dict:
     actors_of = _actors_of_rows(data, tables)
     rows, events = [], []
     for table in tables:
-        for row in data.rows(table.name):
+        for number, row in zip(data.row_numbers(table.name), data.rows(table.name)):
             key = [row.get(k, "") for k in table.primary_key]
             rid = row_id(table.name, key)
             rows.append({"id": rid, "table": table.name, "key": " / ".join(key), "label": _label(table, row),
-                         "source": row["source_id"], "start": int(row["span_start"]), "end": int(row["span_end"]),
+                         "source": row["source_id"], "start": _offset(row, "span_start", table, number),
+                         "end": _offset(row, "span_end", table, number),
                          "quote": row["quote"], "actors": sorted(actors_of[rid]), "fields": row})
             if table.name == EVENTS:
                 events.append({"id": rid, "title": _label(table, row), "start": row.get("date_start", ""),
                                "end": row.get("date_end", ""), "precision": row.get("date_precision", "")})
     sources = []
-    for row in data.rows(SOURCES):
+    source_table = data.table(SOURCES)
+    for number, row in zip(data.row_numbers(SOURCES), data.rows(SOURCES)):
         sources.append({"id": row["source_id"], "title": row.get("title", ""), "author": row.get("author", ""),
                         "publisher": row.get("publisher", ""), "published": row.get("published", ""),
-                        "rights": row.get("rights", ""), "body_start": int(row["body_start"]),
-                        "body_end": int(row["body_end"]), "text": texts[row["source_id"]]})
+                        "rights": row.get("rights", ""), "body_start": _offset(row, "body_start", source_table, number),
+                        "body_end": _offset(row, "body_end", source_table, number), "text": texts[row["source_id"]]})
     links = {}
     for table in tables:
         targets = {}
@@ -110,8 +123,8 @@ def payload(data: Dataset) -> dict:
     actor_names = {r.get("actor_id", ""): r.get("name", "") for r in data.rows(ACTORS)} \
         if any(t.name == ACTORS for t in tables) else {}
     return {
-        "package": {"name": data.name, "version": data.version, "title": data.descriptor.get("title", "")},
-        "tables": [{"name": t.name, "fields": t.field_names, "key": t.primary_key} for t in tables],
+        "package": {"name": data.name, "version": data.version, "title": data.package.title},
+        "tables": [{"name": t.name, "fields": t.field_names, "key": list(t.primary_key)} for t in tables],
         "links": links,
         "actors": sorted(([a, n] for a, n in actor_names.items()), key=lambda an: an[1].lower()),
         "sources": sources,
@@ -131,18 +144,18 @@ def render(data: Dataset) -> str:
     from html import escape
 
     page = TEMPLATE.read_text(encoding="utf-8")
-    title = f"{data.descriptor.get('title', data.name)} {data.version} — span browser"
+    title = f"{data.package.title or data.name} {data.version} — span browser"
     return page.replace("{{TITLE}}", escape(title)).replace("{{DATA}}", _script_json(payload(data)))
 
 
 def write(data: Dataset, out: Path) -> Path:
-    """Write the page to ``out`` (a file, or a folder to hold ``<name>-<version>.html``); never overwrites."""
-    target = out / f"{data.name or 'package'}-{data.version}.html" if out.is_dir() else out
-    if target.exists():
-        raise FileExistsError(f"will not overwrite {target}: remove it or choose another place")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Write the page to ``out`` (a file, or a folder to hold ``<name>-<version>.html``) through
+    ``files.Writer``: never over an existing file or a symbolic link, never through a fixed
+    temporary name. The page is rendered (every file read) before anything is written."""
+    if out.is_dir():
+        folder, name = out, _file_name(f"{data.name or 'package'}-{data.version}.html")
+    else:
+        folder, name = out.parent, out.name
+    files.Writer(folder, create=False).check([name])
     html = render(data)
-    tmp = target.with_name(f".{target.name}.part")
-    tmp.write_text(html, encoding="utf-8", newline="\n")
-    tmp.replace(target)
-    return target
+    return files.Writer(folder).write(name, html)

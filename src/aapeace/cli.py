@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import json
 import sys
 from pathlib import Path
@@ -58,6 +57,16 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_CANNOT_RUN if {e.code for e in report.errors} == {"descriptor-missing"} else EXIT_INVALID
 
 
+def _one_line(text: str) -> str:
+    """A message on one line: a hostile file name must not forge lines of output."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def _cannot_run(command: str, message: str) -> int:
+    print(f"aapeace {command}: {_one_line(message)}", file=sys.stderr)
+    return EXIT_CANNOT_RUN
+
+
 def _generate(args: argparse.Namespace) -> int:
     from aapeace import generate
 
@@ -65,22 +74,22 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _span(args: argparse.Namespace) -> int:
-    from aapeace.package import resolve_descriptor
-    from aapeace.spans import QuoteNotFound, find_quote, read_text
+    from aapeace.dataset import open_dataset
+    from aapeace.spans import QuoteNotFound, UnknownSource, find_quote, source_of
 
-    root = resolve_descriptor(args.package).parent
-    with open(root / "data" / "sources.csv", encoding="utf-8", newline="") as handle:
-        rows = {r["source_id"]: r for r in csv.DictReader(handle)}
-    if args.source_id not in rows:
-        print(f"unknown source_id {args.source_id!r}; known: {', '.join(rows)}", file=sys.stderr)
-        return EXIT_INVALID
-    row = rows[args.source_id]
-    text = read_text(root / row["path"])
-    within = None if args.anywhere else (int(row["body_start"]), int(row["body_end"]))
+    data = open_dataset(args.package)
     try:
-        span = find_quote(text, args.quote, args.occurrence, within)
+        text, body = source_of(data, args.source_id)
+    except UnknownSource as exc:
+        print(_one_line(str(exc)), file=sys.stderr)
+        return EXIT_INVALID
+    if body is None and not args.anywhere:
+        return _cannot_run("span", f"the sources row of {args.source_id!r} gives no body_start/body_end as whole "
+                                   "numbers: fix it, or search the whole text with --anywhere")
+    try:
+        span = find_quote(text, args.quote, args.occurrence, None if args.anywhere else body)
     except QuoteNotFound as exc:
-        print(f"{args.source_id}: {exc}", file=sys.stderr)
+        print(f"{args.source_id}: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_INVALID
     print(json.dumps({"source_id": args.source_id, "span_start": span.start, "span_end": span.end,
                       "quote": span.quote}, ensure_ascii=False))
@@ -91,19 +100,11 @@ def _print_json(value: object) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2))
 
 
-def _cannot_run(command: str, message: str) -> int:
-    print(f"aapeace {command}: {message}", file=sys.stderr)
-    return EXIT_CANNOT_RUN
-
-
 def _info(args: argparse.Namespace) -> int:
     from aapeace import info
-    from aapeace.dataset import PackageError, open_dataset
+    from aapeace.dataset import open_dataset
 
-    try:
-        summary = info.summary(open_dataset(args.path))
-    except PackageError as exc:
-        return _cannot_run("info", str(exc))
+    summary = info.summary(open_dataset(args.path))
     if args.format == "json":
         _print_json(summary)
     else:
@@ -113,18 +114,39 @@ def _info(args: argparse.Namespace) -> int:
 
 def _diff(args: argparse.Namespace) -> int:
     from aapeace import diff
-    from aapeace.dataset import PackageError, open_dataset
+    from aapeace.dataset import open_dataset
 
     try:
-        result = diff.compare(open_dataset(args.old), open_dataset(args.new))
-    except PackageError as exc:
-        return _cannot_run("diff", str(exc))
+        problems = {label: diff.validity_errors(path) for label, path in (("OLD", args.old), ("NEW", args.new))}
+    except diff.ValidatorUnavailable as exc:
+        if not args.allow_invalid:
+            return _cannot_run("diff", str(exc))
+        print("aapeace diff: the validator is not installed, so the packages were not checked "
+              "(pip install 'armenia-azerbaijan-peace[validate]')", file=sys.stderr)
+        problems = {}
+    invalid = {label: errors for label, errors in problems.items() if errors}
+    if invalid:
+        for label, errors in invalid.items():
+            path = args.old if label == "OLD" else args.new
+            print(f"aapeace diff: {label} ({_one_line(str(path))}) is not a valid package "
+                  f"({len(errors)} error(s)):", file=sys.stderr)
+            for line in diff.error_lines(errors):
+                print(f"  {_one_line(line)}", file=sys.stderr)
+        if not args.allow_invalid:
+            print("aapeace diff: refusing to present corrupt input as changes; fix the package "
+                  "(`aapeace validate`), or compare what can be read with --allow-invalid", file=sys.stderr)
+            return EXIT_CANNOT_RUN
+    result = diff.compare(open_dataset(args.old), open_dataset(args.new),
+                          allow_unreadable=args.allow_invalid)
     if args.format == "json":
-        _print_json(result.to_dict())
+        _print_json({**result.to_dict(), "valid": not invalid})
     elif args.format == "markdown":
         print(diff.render_markdown(result), end="")
     else:
         print(diff.render_text(result, values=args.values))
+    if invalid:
+        print(f"aapeace diff: {' and '.join(invalid)} {'is' if len(invalid) == 1 else 'are'} not valid: "
+              "the comparison above is of what could be read, not a release check", file=sys.stderr)
     if args.check_version and not result.version_ok:
         print(f"aapeace diff: version {result.new_version} does not cover the changes "
               f"(they need a {result.required_bump} bump over {result.old_version})", file=sys.stderr)
@@ -133,13 +155,13 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from aapeace.dataset import PackageError, open_dataset
+    from aapeace.dataset import open_dataset
     from aapeace.export import ExportError, export
 
     tables = [t for t in (args.tables or "").split(",") if t]
     try:
         written = export(open_dataset(args.package), args.format, Path(args.out), tables)
-    except (PackageError, ExportError) as exc:
+    except ExportError as exc:
         return _cannot_run("export", str(exc))
     for path in written:
         print(f"wrote {path}")
@@ -148,12 +170,9 @@ def _export(args: argparse.Namespace) -> int:
 
 def _browse(args: argparse.Namespace) -> int:
     from aapeace import browse
-    from aapeace.dataset import PackageError, open_dataset
+    from aapeace.dataset import open_dataset
 
-    try:
-        written = browse.write(open_dataset(args.package), Path(args.out))
-    except (PackageError, FileExistsError, OSError) as exc:
-        return _cannot_run("browse", str(exc))
+    written = browse.write(open_dataset(args.package), Path(args.out))
     print(f"wrote {written}")
     return EXIT_OK
 
@@ -220,7 +239,9 @@ def parser() -> argparse.ArgumentParser:
                             description="Compare two versions of a package: rows added, removed and changed "
                                         "(matched by primary key, with the fields that changed), schema and "
                                         "metadata changes, and the version bump they need (Data Package "
-                                        "Version recipe). --format markdown writes a CHANGELOG section.")
+                                        "Version recipe). --format markdown writes a CHANGELOG section. Both "
+                                        "packages must validate (exit 2 with the errors otherwise) unless "
+                                        "--allow-invalid; needs the validate extra.")
     d.add_argument("old", help="the older package (a datapackage.json or its folder)")
     d.add_argument("new", help="the newer package")
     d.add_argument("--format", choices=["text", "json", "markdown"], default="text",
@@ -229,6 +250,8 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--exit-code", action="store_true", help="exit 1 when the packages differ (as git diff)")
     d.add_argument("--check-version", action="store_true",
                    help="exit 1 when NEW's version step is smaller than its changes need")
+    d.add_argument("--allow-invalid", action="store_true",
+                   help="compare even when OLD or NEW does not validate (by default: exit 2 with the errors)")
     d.set_defaults(run=_diff)
 
     e = commands.add_parser("export", help="write the tables as JSON, SQLite, Parquet or spreadsheet-safe CSV",
@@ -276,11 +299,38 @@ def _version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from aapeace.errors import PackageError
+    from aapeace.files import WriteRefused
+
     args = parser().parse_args(argv)
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`aapeace info | head -1`): exit quietly, as Unix tools do.
+        _silence_stdout()
+        return 141
+    except PackageError as exc:  # the package cannot be worked from: its first problem, with its code
+        return _cannot_run(args.command, str(exc))
+    except WriteRefused as exc:
+        return _cannot_run(args.command, str(exc))
+    except OSError as exc:
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        return _cannot_run(args.command, f"{where}{exc.strerror or exc}")
     except Exception as exc:  # noqa: BLE001 - a user sees a sentence, never a traceback
-        print(f"aapeace {args.command}: could not run: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_CANNOT_RUN
+        return _cannot_run(args.command, f"could not run: {type(exc).__name__}: {exc}")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush does not fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (captured in tests)
+        pass

@@ -1,28 +1,33 @@
-"""The data dictionary (docs/data-dictionary.md), generated from the Table Schemas."""
+"""The data dictionary (docs/data-dictionary.md), generated from the model of the Table Schemas."""
 from __future__ import annotations
 
-from .package import Table, field_required
+from collections.abc import Iterable
+
+from .model import Field, Table
 
 
-def _constraints(field: dict) -> str:
-    c = field.get("constraints", {})
+def _constraints(field: Field) -> str:
     parts = []
-    if "enum" in c:
-        parts.append("one of " + ", ".join(f"`{v}`" for v in c["enum"]))
-    if "pattern" in c:
-        parts.append(f"pattern `{c['pattern']}`")
-    for key, label in (("minimum", "≥"), ("maximum", "≤")):
-        if key in c:
-            parts.append(f"{label} {c[key]}")
-    if "minLength" in c:
-        parts.append(f"at least {c['minLength']} character(s)")
-    if field.get("type") == "list":
-        parts.append(f"list separated by `{field.get('delimiter', ',')}`")
-    if "x-precisionField" in field:
-        parts.append(f"shape set by `{field['x-precisionField']}`")
-    if "x-requiredWith" in field:
-        parts.append(f"set exactly when `{field['x-requiredWith']}` is set")
-    if field.get("x-verbatim"):
+    if field.enum is not None:
+        parts.append("one of " + ", ".join(f"`{v}`" for v in field.enum))
+    if field.pattern is not None:
+        parts.append(f"pattern `{field.pattern}`")
+    for value, label in ((field.minimum, "≥"), (field.maximum, "≤")):
+        if value is not None:
+            parts.append(f"{label} {value}")
+    if field.min_length is not None:
+        parts.append(f"at least {field.min_length} character(s)")
+    if field.max_length is not None:
+        parts.append(f"at most {field.max_length} character(s)")
+    if field.type == "list":
+        parts.append(f"list separated by `{field.delimiter}`")
+    if field.precision_field:
+        parts.append(f"shape set by `{field.precision_field}`")
+    if field.required_with:
+        parts.append(f"set exactly when `{field.required_with}` is set")
+    if field.not_before:
+        parts.append(f"not before `{field.not_before}`")
+    if field.verbatim:
         parts.append("verbatim: the source's exact characters, never trimmed or escaped")
     return "; ".join(parts).replace("|", "\\|")
 
@@ -30,27 +35,25 @@ def _constraints(field: dict) -> str:
 def _relations(table: Table) -> list[str]:
     lines = []
     for fk in table.foreign_keys:
-        ref = fk["reference"]
-        target = ref.get("resource") or f"{table.name} (self-reference)"
-        lines.append(f"- `{', '.join(fk['fields'])}` → `{target}`.`{', '.join(ref['fields'])}`")
+        target = f"{table.name} (self-reference)" if fk.self_reference else fk.resource
+        lines.append(f"- `{', '.join(fk.fields)}` → `{target}`.`{', '.join(fk.reference_fields)}`")
     return lines
 
 
-def render(tables: list[Table]) -> str:
+def render(tables: Iterable[Table]) -> str:
     out = ["# Data dictionary", "",
            "Generated from `schemas/*.json` by `aapeace generate`; do not edit by hand.", ""]
     for table in tables:
-        out += [f"## `{table.name}`", "", table.schema.get("description", ""), "",
+        out += [f"## `{table.name}`", "", table.description, "",
                 f"File: `{table.path}` (JSON: `{table.export_path}`). "
                 f"Primary key: `{', '.join(table.primary_key)}`.", ""]
-        if table.schema.get("x-exactlyOne"):
-            out += [f"Exactly one of {', '.join(f'`{n}`' for n in table.schema['x-exactlyOne'])} is set.", ""]
+        if table.exactly_one:
+            out += [f"Exactly one of {', '.join(f'`{n}`' for n in table.exactly_one)} is set.", ""]
         out += ["| column | type | required | meaning | constraints |", "| --- | --- | --- | --- | --- |"]
         for field in table.fields:
-            meaning = field.get("description", "").replace("|", "\\|")
-            required = "yes" if field_required(field, table) else ""
-            out.append(f"| `{field['name']}` | {field.get('type', 'string')} | {required} | "
-                       f"{meaning} | {_constraints(field)} |")
+            meaning = field.description.replace("|", "\\|")
+            required = "yes" if field.must_be_present else ""
+            out.append(f"| `{field.name}` | {field.type} | {required} | {meaning} | {_constraints(field)} |")
         relations = _relations(table)
         if relations:
             out += ["", "Relations:", ""] + relations

@@ -6,6 +6,10 @@ compared as the exact CSV strings. Schema and descriptor changes are listed too,
 change is given the version bump the Data Package Version recipe asks for (see
 docs/releases.md): schema-breaking changes are major, new rows or tables minor,
 corrections patch.
+
+Corrupt input is not a change: the command line runs the validator on both packages first
+and refuses (exit 2, with the validator's codes) a package that is not valid, unless told
+to go on (``--allow-invalid``). Everything is read through the model and the one door.
 """
 from __future__ import annotations
 
@@ -13,11 +17,38 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from .dataset import Dataset
+from .errors import PackageError, ValidationError
+from .model import Field, Table
 
 LEVELS = ("none", "patch", "minor", "major")
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:[-+].*)?$")
 # Descriptor properties that change with every build or are compared elsewhere.
 NOT_METADATA = {"version", "created", "resources"}
+# How many of a package's validation errors ``diff`` prints before counting the rest.
+SHOWN_ERRORS = 20
+
+
+class ValidatorUnavailable(RuntimeError):
+    """The validator (the ``validate`` extra) is not installed, so validity cannot be checked."""
+
+
+def validity_errors(path: object) -> list[ValidationError]:
+    """Every error the validator finds in the package at ``path`` (empty: valid)."""
+    hint = ("checking that both packages are valid needs the validator: pip install "
+            "'armenia-azerbaijan-peace[validate]' (or pass --allow-invalid to compare without checking)")
+    try:
+        from aapeace.validators import iter_errors
+        return list(iter_errors(path))
+    except ImportError as exc:
+        raise ValidatorUnavailable(f"{hint}; missing: {exc.name or exc}") from None
+
+
+def error_lines(errors: list[ValidationError], shown: int = SHOWN_ERRORS) -> list[str]:
+    """The first ``shown`` errors as ``file, row N, field F: [code] message``, then a count."""
+    lines = [f"{e.location()}: [{e.code}] {e.message}" for e in errors[:shown]]
+    if len(errors) > shown:
+        lines.append(f"… and {len(errors) - shown} more (run `aapeace validate` for all)")
+    return lines
 
 
 @dataclass
@@ -60,6 +91,7 @@ class PackageDiff:
     new_version: str
     changes: list[Change]
     tables: list[TableDiff]
+    unreadable: list[str] = field(default_factory=list)  # tables not compared (only with allow_unreadable)
 
     @property
     def empty(self) -> bool:
@@ -104,6 +136,7 @@ class PackageDiff:
             "required_bump": self.required_bump, "declared_bump": self.declared_bump,
             "version_ok": self.version_ok,
             "changes": [asdict(c) for c in self.reasons()],
+            "not_compared": list(self.unreadable),
             "tables": {t.name: {"status": t.status, "primary_key": t.primary_key,
                                 "counts": {"added": len(t.added), "removed": len(t.removed),
                                            "changed": len(t.changed)},
@@ -129,6 +162,15 @@ def declared_bump(old: str, new: str) -> str | None:
 
 
 # --- schemas ---------------------------------------------------------------------------
+
+def _constraints(f: Field) -> dict:
+    """A field's constraints, as Table Schema names them (absent ones left out)."""
+    pairs = (("required", f.required or None), ("unique", f.unique or None),
+             ("enum", list(f.enum) if f.enum is not None else None), ("pattern", f.pattern),
+             ("minimum", f.minimum), ("maximum", f.maximum), ("minLength", f.min_length),
+             ("maxLength", f.max_length))
+    return {k: v for k, v in pairs if v is not None}
+
 
 def _constraint_changes(where: str, old: dict, new: dict) -> list[Change]:
     out = []
@@ -165,27 +207,35 @@ def _constraint_changes(where: str, old: dict, new: dict) -> list[Change]:
     return out
 
 
-def _field_changes(table: str, old: dict, new: dict) -> list[Change]:
-    where = f"{table}.{new['name']}"
+# How each field property that changes how a cell reads is named in a change.
+READING = (("type", "type"), ("delimiter", "delimiter"), ("true_values", "trueValues"),
+           ("false_values", "falseValues"), ("missing_values", "missingValues"))
+RULES = (("precision_field", "x-precisionField"), ("required_with", "x-requiredWith"),
+         ("not_before", "x-notBefore"), ("verbatim", "x-verbatim"))
+
+
+def _field_changes(table: str, old: Field, new: Field) -> list[Change]:
+    where = f"{table}.{new.name}"
     out = []
-    for key in ("type", "format", "itemType", "delimiter"):
-        if old.get(key) != new.get(key):
-            out.append(Change(where, f"{key} {old.get(key)} → {new.get(key)}", "major"))
-    out += _constraint_changes(where, old.get("constraints", {}), new.get("constraints", {}))
-    for key in sorted(k for k in set(old) | set(new) if k.startswith("x-")):
-        if old.get(key) != new.get(key):
-            out.append(Change(where, f"rule {key} changed", "major"))
-    for key in ("title", "description"):
-        if old.get(key) != new.get(key):
-            out.append(Change(where, f"{key} changed", "patch"))
+    for attr, label in READING:
+        a, b = getattr(old, attr), getattr(new, attr)
+        if a != b:
+            show = (lambda v: ", ".join(v)) if isinstance(a, tuple) else str
+            out.append(Change(where, f"{label} {show(a)} → {show(b)}", "major"))
+    out += _constraint_changes(where, _constraints(old), _constraints(new))
+    for attr, label in RULES:
+        if getattr(old, attr) != getattr(new, attr):
+            out.append(Change(where, f"rule {label} changed", "major"))
+    if old.description != new.description:
+        out.append(Change(where, "description changed", "patch"))
     return out
 
 
-def schema_changes(table: str, old: dict, new: dict) -> list[Change]:
+def schema_changes(table: str, old: Table, new: Table) -> list[Change]:
     """How a Table Schema changed, each change with its bump."""
     out = []
-    old_fields = {f["name"]: f for f in old.get("fields", [])}
-    new_fields = {f["name"]: f for f in new.get("fields", [])}
+    old_fields = {f.name: f for f in old.fields}
+    new_fields = {f.name: f for f in new.fields}
     gone = [n for n in old_fields if n not in new_fields]
     came = [n for n in new_fields if n not in old_fields]
     if gone:
@@ -198,10 +248,12 @@ def schema_changes(table: str, old: dict, new: dict) -> list[Change]:
         out.append(Change(table, "fields reordered", "major"))
     for name in common_new:
         out += _field_changes(table, old_fields[name], new_fields[name])
-    for key in ("primaryKey", "foreignKeys", "uniqueKeys", "x-exactlyOne", "missingValues"):
-        if old.get(key) != new.get(key):
-            out.append(Change(table, f"{key} changed", "major"))
-    if old.get("description") != new.get("description"):
+    for attr, label in (("primary_key", "primaryKey"), ("foreign_keys", "foreignKeys"),
+                        ("unique_keys", "uniqueKeys"), ("exactly_one", "x-exactlyOne"),
+                        ("missing_values", "missingValues")):
+        if getattr(old, attr) != getattr(new, attr):
+            out.append(Change(table, f"{label} changed", "major"))
+    if old.description != new.description:
         out.append(Change(table, "description changed", "patch"))
     return out
 
@@ -222,7 +274,7 @@ def _index(rows: list[dict[str, str]], key: list[str]) -> dict[tuple, dict[str, 
 def table_diff(name: str, old: Dataset, new: Dataset) -> TableDiff:
     new_t, old_t = new.table(name), old.table(name)
     # Match by the new key where the old rows have its columns, else by the old key.
-    key = new_t.primary_key if set(new_t.primary_key) <= set(old_t.field_names) else old_t.primary_key
+    key = list(new_t.primary_key if set(new_t.primary_key) <= set(old_t.field_names) else old_t.primary_key)
     before, after = _index(old.rows(name), key), _index(new.rows(name), key)
     compared = [f for f in new_t.field_names if f in old_t.field_names]
     diff = TableDiff(name, "common", key)
@@ -238,37 +290,48 @@ def table_diff(name: str, old: Dataset, new: Dataset) -> TableDiff:
 
 
 def _referenced(data: Dataset) -> set[str]:
-    out = set()
-    for table in data.tables:
-        for fk in table.foreign_keys:
-            target = fk.get("reference", {}).get("resource") or table.name
-            if target != table.name:
-                out.add(target)
-    return out
+    return {fk.resource for table in data.tables for fk in table.foreign_keys if not fk.self_reference}
 
 
-def compare(old: Dataset, new: Dataset) -> PackageDiff:
+def compare(old: Dataset, new: Dataset, allow_unreadable: bool = False) -> PackageDiff:
+    """The differences between two packages. A table that cannot be read raises PackageError,
+    or with ``allow_unreadable`` is left out and named in ``unreadable``."""
     old_names = [t.name for t in old.tables]
     new_names = [t.name for t in new.tables]
     referenced = _referenced(old)
-    changes = metadata_changes(old.descriptor, new.descriptor)
-    tables = []
+    changes = metadata_changes(old.package.descriptor, new.package.descriptor)
+    tables, unreadable = [], []
+
+    def attempt(name: str, make):
+        try:
+            return make()
+        except PackageError as exc:
+            if not allow_unreadable:
+                raise
+            unreadable.append(f"{name}: {exc}")
+            return None
+
     for name in old_names:
         if name not in new_names:
             changes.append(Change(name, "table removed", "major"))
-            tables.append(TableDiff(name, "removed", old.table(name).primary_key, removed=old.rows(name)))
+            removed = attempt(name, lambda name=name: old.rows(name))
+            if removed is not None:
+                tables.append(TableDiff(name, "removed", list(old.table(name).primary_key), removed=removed))
     for name in new_names:
         if name not in old_names:
             changes.append(Change(name, "table added", "minor"))
-            tables.append(TableDiff(name, "added", new.table(name).primary_key, added=new.rows(name)))
+            added = attempt(name, lambda name=name: new.rows(name))
+            if added is not None:
+                tables.append(TableDiff(name, "added", list(new.table(name).primary_key), added=added))
             continue
-        changes += schema_changes(name, old.table(name).schema, new.table(name).schema)
-        diff = table_diff(name, old, new)
-        diff.referenced = name in referenced
-        tables.append(diff)
+        changes += schema_changes(name, old.table(name), new.table(name))
+        diff = attempt(name, lambda name=name: table_diff(name, old, new))
+        if diff is not None:
+            diff.referenced = name in referenced
+            tables.append(diff)
     order = {n: i for i, n in enumerate(new_names + [n for n in old_names if n not in new_names])}
     tables.sort(key=lambda t: order[t.name])
-    return PackageDiff(new.name or old.name, old.version, new.version, changes, tables)
+    return PackageDiff(new.name or old.name, old.version, new.version, changes, tables, unreadable)
 
 
 # --- output ----------------------------------------------------------------------------
@@ -301,6 +364,9 @@ def render_text(d: PackageDiff, values: bool = False) -> str:
             if values:
                 for f, v in c.fields.items():
                     lines.append(f"      {f}: {v['old']!r} → {v['new']!r}")
+    if d.unreadable:
+        lines += ["", "not compared (could not be read):"]
+        lines += [f"  {what}" for what in d.unreadable]
     if d.empty:
         lines += ["", "no differences"]
     return "\n".join(lines)
@@ -317,9 +383,11 @@ def _count_changed_fields(t: TableDiff) -> str:
 def render_markdown(d: PackageDiff, heading: str | None = None) -> str:
     """A CHANGELOG section: counts per table, schema changes, and which fields were corrected."""
     declared = d.declared_bump or "no semver step"
+    need = "no changes need a version bump" if d.required_bump == "none" \
+        else f"the changes need a {d.required_bump} bump"
     lines = [heading or f"## {d.new_version}", "",
-             f"Generated by `aapeace diff` from {d.old_version} to {d.new_version}: the changes need a "
-             f"{d.required_bump} bump; the version step is {declared}.", ""]
+             f"Generated by `aapeace diff` from {d.old_version} to {d.new_version}: {need}; "
+             f"the version step is {declared}.", ""]
     if d.changes:
         lines += ["Schema and metadata:", ""]
         lines += [f"- `{c.where}`: {c.what} ({c.level})" for c in d.changes]
@@ -334,6 +402,8 @@ def render_markdown(d: PackageDiff, heading: str | None = None) -> str:
     unchanged = [t.name for t in d.tables if t.empty]
     if unchanged:
         lines += ["", "Unchanged: " + ", ".join(f"`{n}`" for n in unchanged) + "."]
+    if d.unreadable:
+        lines += ["", "Not compared (could not be read):", ""] + [f"- {what}" for what in d.unreadable]
     removed = [(t, r) for t in d.tables for r in t.removed]
     if removed:
         lines += ["", "Rows removed:", ""]

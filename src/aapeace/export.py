@@ -4,18 +4,19 @@ Formats: ``json`` (one typed JSON array per table, as ``data/*.json``), ``sqlite
 database with the keys declared, see sqlite.py), ``parquet`` (one file per table, needs
 pyarrow), ``csv-safe`` (one CSV per table for spreadsheets, see spreadsheet.py).
 
-Nothing the user has is overwritten: every target file is checked first, and if any exists
-nothing is written. Each file is written beside its target and then renamed, so an
-interrupted export leaves no half-written file under the final name.
+Every table is read through the one door before anything is written, and everything is
+written through ``files.Writer`` inside the folder the user named: nothing the user has is
+overwritten, no symbolic link (dangling or not) is followed or replaced, every target is
+checked before the first is written, and each file is written to a unique temporary file
+and then linked into place, so an interrupted export leaves no half-written file under the
+final name.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from . import exports, parquet, spreadsheet, sqlite
+from . import exports, files, parquet, spreadsheet, sqlite
 from .dataset import Dataset
 
 FORMATS = ("json", "sqlite", "parquet", "csv-safe")
@@ -24,18 +25,6 @@ SUFFIX = {"json": ".json", "parquet": ".parquet", "csv-safe": ".csv"}
 
 class ExportError(RuntimeError):
     """The export cannot be made (a target exists, a dependency is missing, a table is unknown)."""
-
-
-def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    os.unlink(tmp)  # sqlite3 wants to create its file itself
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _json(data: Dataset, name: str, path: Path) -> None:
@@ -52,15 +41,35 @@ PER_TABLE: dict[str, Callable[[Dataset, str, Path], None]] = {
     "json": _json, "parquet": parquet.write_table, "csv-safe": _csv_safe}
 
 
+def _place(data: Dataset, fmt: str, out: Path, tables: list[str]) -> tuple[Path, list[str]]:
+    """The folder written into and the file names written there."""
+    if fmt == "sqlite":
+        if out.is_dir():
+            return out, [f"{data.name or 'package'}.sqlite"]
+        return out.parent, [out.name]
+    return out, [f"{name}{SUFFIX[fmt]}" for name in tables]
+
+
 def targets(data: Dataset, fmt: str, out: Path, tables: list[str]) -> list[Path]:
     """The files an export would write."""
-    if fmt == "sqlite":
-        return [out / f"{data.name or 'package'}.sqlite" if out.is_dir() else out]
-    return [out / f"{name}{SUFFIX[fmt]}" for name in tables]
+    folder, names = _place(data, fmt, out, tables)
+    return [folder / name for name in names]
+
+
+def _read_all(data: Dataset, fmt: str, tables: list[str]) -> None:
+    """Read (and type) every table the export needs, so that a table that cannot be read stops
+    the export before any file is written. The dataset keeps what it read."""
+    for name in tables:
+        data.rows(name)
+        if fmt != "csv-safe":
+            data.typed_rows(name)
+    if fmt == "sqlite" and "sources" in tables:
+        data.texts()
 
 
 def export(data: Dataset, fmt: str, out: Path, tables: list[str] | None = None) -> list[Path]:
-    """Write the export and return the files written; raises ExportError before writing anything."""
+    """Write the export and return the files written; raises ExportError (or files.WriteRefused,
+    or PackageError for a table that cannot be read) before writing anything."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
     known = [t.name for t in data.tables]
@@ -73,16 +82,19 @@ def export(data: Dataset, fmt: str, out: Path, tables: list[str] | None = None) 
             parquet.check_available()
         except parquet.ParquetUnavailable as exc:
             raise ExportError(str(exc)) from None
-    if out.exists() and not out.is_dir() and fmt != "sqlite":
-        raise ExportError(f"{out} is a file; a {fmt} export writes one file per table into a folder")
-    files = targets(data, fmt, out, chosen)
-    existing = [p for p in files if p.exists()]
-    if existing:
-        raise ExportError(f"will not overwrite {', '.join(map(str, existing))}: remove it or choose another place")
-    files[0].parent.mkdir(parents=True, exist_ok=True)
+    if fmt != "sqlite" and (out.exists() or out.is_symlink()) and not out.is_dir():
+        raise ExportError(f"{out} is not a folder; a {fmt} export writes one file per table into a folder")
+    folder, names = _place(data, fmt, out, chosen)
+    if folder.is_symlink() and not folder.exists():
+        raise ExportError(f"{folder} is a dangling symbolic link: name a folder")
+    writer = files.Writer(folder, create=False)
+    try:
+        writer.check(names)
+    except files.WriteRefused as exc:
+        raise ExportError(str(exc)) from None
+    _read_all(data, fmt, chosen)
+    writer = files.Writer(folder)
     if fmt == "sqlite":
-        _write_atomically(files[0], lambda tmp: sqlite.write_database(data, tmp, chosen))
-        return files
-    for name, path in zip(chosen, files):
-        _write_atomically(path, lambda tmp, name=name: PER_TABLE[fmt](data, name, tmp))
-    return files
+        return [writer.write_with(names[0], lambda tmp: sqlite.write_database(data, tmp, chosen))]
+    return [writer.write_with(file, lambda tmp, name=name: PER_TABLE[fmt](data, name, tmp))
+            for name, file in zip(chosen, names)]

@@ -7,17 +7,18 @@ SOURCE_FIELDS = ("source_id", "title", "author", "publisher", "published", "url"
 
 
 def summary(data: Dataset) -> dict:
-    """The package at a glance, as plain data (the JSON output)."""
-    d = data.descriptor
+    """The package at a glance, as plain data (the JSON output). Every table is read through
+    the one door, so a table that cannot be read raises PackageError."""
+    package = data.package
     sources = [{k: row.get(k, "") for k in SOURCE_FIELDS} for row in data.rows("sources")] \
-        if any(t.name == "sources" for t in data.tables) else []
+        if package.has_table("sources") else []
     return {
-        "name": data.name,
-        "title": d.get("title", ""),
-        "version": data.version,
-        "created": d.get("created", ""),
-        "descriptor": str(data.descriptor_path),
-        "licenses": [{"name": lic.get("name", ""), "title": lic.get("title", "")} for lic in d.get("licenses", [])],
+        "name": package.name,
+        "title": package.title,
+        "version": package.version,
+        "created": package.created,
+        "descriptor": str(package.descriptor_path),
+        "licenses": [{"name": name, "title": title} for name, title in package.licenses],
         "sources": sources,
         "tables": {t.name: len(data.rows(t.name)) for t in data.tables},
     }

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from .dataset import Dataset
+from .model import Field
 
 
 class ParquetUnavailable(RuntimeError):
@@ -29,8 +30,8 @@ def _pyarrow():
     return pyarrow, pyarrow.parquet
 
 
-def _arrow_type(pa, field: dict):
-    kind = field.get("type", "string")
+def _arrow_type(pa, field: Field):
+    kind = field.type
     if kind == "integer":
         return pa.int64()
     if kind == "number":
@@ -46,12 +47,11 @@ def write_table(data: Dataset, name: str, path: Path) -> None:
     pa, pq = _pyarrow()
     table = data.table(name)
     rows = data.typed_rows(name)
-    fields = [pa.field(f["name"], _arrow_type(pa, f),
-                       metadata={"description": f.get("description", "")}) for f in table.fields]
-    metadata = {"aapeace.table_schema": json.dumps(table.schema, ensure_ascii=False),
+    fields = [pa.field(f.name, _arrow_type(pa, f), metadata={"description": f.description}) for f in table.fields]
+    metadata = {"aapeace.table_schema": json.dumps(table.to_dict(), ensure_ascii=False),
                 "aapeace.package": json.dumps({"name": data.name, "version": data.version})}
     schema = pa.schema(fields, metadata=metadata)
-    columns = [pa.array([row[f["name"]] for row in rows], type=_arrow_type(pa, f)) for f in table.fields]
+    columns = [pa.array([row[f.name] for row in rows], type=_arrow_type(pa, f)) for f in table.fields]
     pq.write_table(pa.Table.from_arrays(columns, schema=schema), path)
 
 

@@ -6,7 +6,13 @@ start inclusive, end exclusive, as the W3C TextPositionSelector defines them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import files
+from .errors import PackageError, ValidationError
+
+if TYPE_CHECKING:
+    from .dataset import Dataset
 
 
 @dataclass(frozen=True)
@@ -20,10 +26,33 @@ class QuoteNotFound(LookupError):
     """The quote does not occur in the text, or occurs more than once and no occurrence was chosen."""
 
 
-def read_text(path: str | Path) -> str:
-    # newline="" keeps CR characters: offsets are counted in the file as it is.
-    with open(path, encoding="utf-8", newline="") as handle:
-        return handle.read()
+class UnknownSource(LookupError):
+    """No row of the sources table has this source_id."""
+
+
+def source_of(data: Dataset, source_id: str) -> tuple[str, tuple[int, int] | None]:
+    """The text of one source (read through the one door and checked against the sha256 its
+    row records) and its article body as (body_start, body_end), or None when the row gives
+    no readable body. Raises UnknownSource, or PackageError for a text that cannot be read."""
+    table = data.table("sources")
+    for number, row in zip(data.row_numbers("sources"), data.rows("sources")):
+        if row.get("source_id") != source_id:
+            continue
+        if "path" not in row or "sha256" not in row:
+            raise PackageError(ValidationError("contract-loosened", "the sources table has no path and sha256 "
+                                               "columns, which finding and checking the texts needs",
+                                               file=table.schema_label))
+        try:
+            text = files.read_source_text(data.root, row["path"], row["sha256"])
+        except PackageError as exc:
+            raise PackageError(ValidationError(exc.error.code, f"source text of {source_id!r}: {exc.error.message}",
+                                               file=table.path, row=number, field="path")) from None
+        start, end = row.get("body_start", ""), row.get("body_end", "")
+        body = (int(start), int(end)) if start.isascii() and start.isdigit() and end.isascii() and end.isdigit() \
+            else None
+        return text, body
+    known = [row.get("source_id", "") for row in data.rows("sources")]
+    raise UnknownSource(f"unknown source_id {source_id!r}; known: {', '.join(known)}")
 
 
 def occurrences(text: str, quote: str) -> list[int]:

@@ -17,7 +17,7 @@ import sqlite3
 from pathlib import Path
 
 from .dataset import Dataset
-from .package import Table, field_required
+from .model import Field, Table
 
 SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER",
              "list": "TEXT", "date": "TEXT"}
@@ -37,38 +37,32 @@ def _comment(text: str) -> str:
     return " ".join(text.split())
 
 
-def _column(field: dict, table: Table) -> str:
-    name = quote_name(field["name"])
-    kind = field.get("type", "string")
+def _column(field: Field) -> str:
+    name = quote_name(field.name)
+    kind = field.type
     parts = [name, SQL_TYPES.get(kind, "TEXT")]
-    if field_required(field, table):
+    if field.must_be_present:
         parts.append("NOT NULL")
-    enum = field.get("constraints", {}).get("enum")
-    if enum and kind != "list":
-        parts.append(f"CHECK ({name} IN ({', '.join(_literal(v) for v in enum)}))")
+    if field.enum and kind != "list":
+        parts.append(f"CHECK ({name} IN ({', '.join(_literal(v) for v in field.enum)}))")
     if kind == "boolean":
         parts.append(f"CHECK ({name} IN (0, 1))")
     return " ".join(parts)
 
 
 def create_table_sql(table: Table) -> str:
-    items = [(_column(f, table), _comment(f.get("description", "")
-                                          + (" Stored here as a JSON array." if f.get("type") == "list" else "")))
+    items = [(_column(f), _comment(f.description + (" Stored here as a JSON array." if f.type == "list" else "")))
              for f in table.fields]
     if table.primary_key:
         items.append((f"PRIMARY KEY ({', '.join(quote_name(k) for k in table.primary_key)})", ""))
     for fk in table.foreign_keys:
-        ref = fk["reference"]
-        fields = [fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"]
-        ref_fields = [ref["fields"]] if isinstance(ref["fields"], str) else ref["fields"]
-        target = ref.get("resource") or table.name
-        items.append((f"FOREIGN KEY ({', '.join(quote_name(f) for f in fields)}) REFERENCES "
-                      f"{quote_name(target)} ({', '.join(quote_name(f) for f in ref_fields)})", ""))
+        items.append((f"FOREIGN KEY ({', '.join(quote_name(f) for f in fk.fields)}) REFERENCES "
+                      f"{quote_name(fk.resource)} ({', '.join(quote_name(f) for f in fk.reference_fields)})", ""))
     lines = []
     for i, (sql, comment) in enumerate(items):
         comma = "," if i < len(items) - 1 else ""
         lines.append(f"  {sql}{comma}" + (f"  -- {comment}" if comment else ""))
-    header = _comment(table.schema.get("description", ""))
+    header = _comment(table.description)
     return f"CREATE TABLE {quote_name(table.name)} (  -- {header}\n" + "\n".join(lines) + "\n)"
 
 
@@ -81,7 +75,7 @@ def _sql_value(value: object) -> object:
 
 
 def write_database(data: Dataset, path: Path, tables: list[str]) -> None:
-    """Write a new database at ``path`` (which must not exist) holding ``tables``."""
+    """Write a new database at ``path`` (a new, empty file: export's Writer made it) holding ``tables``."""
     con = sqlite3.connect(path, isolation_level=None)
     try:
         con.execute("PRAGMA foreign_keys = ON")
@@ -91,7 +85,7 @@ def write_database(data: Dataset, path: Path, tables: list[str]) -> None:
         con.execute("CREATE TABLE package_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         con.executemany("INSERT INTO package_info VALUES (?, ?)",
                         [("name", data.name), ("version", data.version),
-                         ("title", str(data.descriptor.get("title", "")))])
+                         ("title", data.package.title)])
         for name in tables:
             table = data.table(name)
             con.execute(create_table_sql(table))
