@@ -109,7 +109,11 @@ def read_bytes(root: Path, relative: object, limit: int | None = None, label: st
             raise _refuse("file-too-large", f"{label} is {size:,} bytes, over the limit of {limit:,} bytes "
                           "(raise it with --max-file-size); it is not read", label)
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(limit + 1)  # the file may have grown since fstat
+            # One byte past what fstat said shows a file still growing; never ask for the
+            # whole limit, which would allocate it.
+            data = handle.read(min(size, limit) + 1)
+            if len(data) > size:
+                data += handle.read(limit + 1 - len(data))
     except OSError as exc:
         raise _refuse("file-unreadable", f"{label} cannot be read: {exc.strerror or exc}", label) from None
     finally:
@@ -159,7 +163,9 @@ class WriteRefused(OSError):
     """A write that would leave the target folder, follow or replace a link, or overwrite a file."""
 
 
-SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# A part of a path written inside the target: no separator, NUL or control character, not
+# hidden, not "." or "..". Names from a package are slugs already (the model refuses others).
+SAFE_NAME = re.compile(r"^[^./\\\x00-\x1f\x7f][^/\\\x00-\x1f\x7f]{0,254}\Z")
 
 
 class Writer:
@@ -187,8 +193,8 @@ class Writer:
         """The final path of ``relative``, checked: inside the folder, through no link."""
         parts = relative.split("/")
         if relative.startswith("/") or any(not SAFE_NAME.match(part) or part in (".", "..") for part in parts):
-            raise WriteRefused(f"{relative!r} is not a safe file name inside {self.folder}: letters, digits, '.', "
-                               "'_' and '-' only, not starting with '.'")
+            raise WriteRefused(f"{relative!r} is not a safe file name inside {self.folder}: no separator or control "
+                               "character, not starting with '.'")
         here = self.folder
         for part in parts[:-1]:
             here = here / part
