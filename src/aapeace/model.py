@@ -285,9 +285,9 @@ def read_package(path: str | Path | None = None) -> tuple[Package | None, list[V
     if not descriptor_path.exists() and not descriptor_path.is_symlink():
         return None, [ValidationError("descriptor-missing", f"no {DESCRIPTOR} at {descriptor_path}", file=label)]
     document, errors = jsonfile.read(root, label, "descriptor-unreadable")
-    if document is None:
+    if document is None and errors:
         return None, errors
-    if not isinstance(document, dict):
+    if not isinstance(document, dict):  # null, a list, a number …
         return None, errors + [ValidationError("descriptor-unreadable", f"{label} is not a JSON object", file=label)]
     problems = _Problems()
     problems.items.extend(errors)
@@ -487,9 +487,9 @@ def _schema_document(schema: object, root: Path, where: str, problems: _Problems
         return schema
     document, errors = jsonfile.read(root, str(schema), "schema-unreadable")
     problems.items.extend(errors)
-    if document is None:
+    if document is None and errors:
         return None
-    if not isinstance(document, dict):
+    if not isinstance(document, dict):  # null, a list, a number …
         problems.add("schema-invalid", "the schema is not a JSON object", where)
         return None
     return document
