@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources as importlib_resources
 
 import jsonschema
@@ -37,11 +37,17 @@ def check_profile(package: Package) -> Iterator[ValidationError]:
                               field=_pointer(error))
 
 
+@lru_cache(maxsize=256)
+def _schema_profile_errors(text: str) -> tuple[tuple[str, str], ...]:
+    """(pointer, message) of each way a Table Schema breaks its profile; the same schema text
+    (a fork's tables often share one, and tests validate one package many times) is checked once."""
+    return tuple((_pointer(e), e.message) for e in profile("tableschema.json").iter_errors(json.loads(text)))
+
+
 def check_schema_profiles(package: Package) -> Iterator[ValidationError]:
     for where, text in package.schema_texts:
-        for error in profile("tableschema.json").iter_errors(json.loads(text)):
-            yield ValidationError("schema-invalid", f"{_pointer(error)}: {error.message}", file=where,
-                                  field=_pointer(error))
+        for pointer, message in _schema_profile_errors(text):
+            yield ValidationError("schema-invalid", f"{pointer}: {message}", file=where, field=pointer)
 
 
 def check_patterns(package: Package) -> Iterator[ValidationError]:

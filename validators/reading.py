@@ -36,12 +36,15 @@ class CsvTable:
     # Row number of each record, the header being row 1; None means record i is row i + 2.
     row_numbers: list[int] | None = None
     typed: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    # field -> whether each cell holds a value (is not one of the field's missing values)
+    present: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         # Read-only views: a rule cannot add, drop or swap a column another rule reads.
         object.__setattr__(self, "header", tuple(self.header))
         object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))
         object.__setattr__(self, "typed", MappingProxyType(dict(self.typed)))
+        object.__setattr__(self, "present", MappingProxyType(dict(self.present)))
 
     @property
     def num_rows(self) -> int:
@@ -56,10 +59,12 @@ class CsvTable:
             numbers = self.row_numbers[offset:None if length is None else offset + length]
         elif offset:
             numbers = list(range(offset + 2, offset + 2 + len(next(iter(columns.values())))))
-        return CsvTable(self.header, columns, numbers, MappingProxyType(typed))
+        present = {k: v.slice(offset, length) for k, v in self.present.items()}
+        return CsvTable(self.header, columns, numbers, MappingProxyType(typed), MappingProxyType(present))
 
-    def with_typed(self, typed: dict[str, pa.Array]) -> "CsvTable":
-        return CsvTable(self.header, self.columns, self.row_numbers, MappingProxyType(dict(typed)))
+    def with_typed(self, typed: dict[str, pa.Array], present: dict[str, pa.Array]) -> "CsvTable":
+        return CsvTable(self.header, self.columns, self.row_numbers, MappingProxyType(dict(typed)),
+                        MappingProxyType(dict(present)))
 
     def row_number(self, index: int) -> int:
         return self.row_numbers[index] if self.row_numbers is not None else index + 2

@@ -21,6 +21,10 @@ def matches(column: pa.Array, pattern: str) -> pa.Array:
 
 
 def present(data: CsvTable, field: Field) -> pa.Array:
+    """Whether each cell of ``field`` holds a value (computed once, in ``typed_table``)."""
+    known = data.present.get(field.name)
+    if known is not None:
+        return known
     return pc.invert(pc.is_in(data.columns[field.name], value_set=pa.array(field.missing_values, pa.string())))
 
 
@@ -53,10 +57,13 @@ def _typed(data: CsvTable, field: Field) -> pa.Array | None:
 
 
 def typed_table(table: Table, data: CsvTable) -> CsvTable:
-    """``data`` with its typed columns filled (a new, immutable table)."""
-    typed = {}
+    """``data`` with its typed columns and presence masks filled (a new, immutable table)."""
+    typed, has = {}, {}
+    for field in table.fields:
+        has[field.name] = present(data, field)
+    data = data.with_typed({}, has)
     for field in table.fields:
         column = _typed(data, field)
         if column is not None:
             typed[field.name] = column
-    return data.with_typed(typed)
+    return data.with_typed(typed, has)
