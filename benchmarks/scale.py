@@ -19,15 +19,15 @@ import time
 from pathlib import Path
 
 from aapeace import generate
-from aapeace.package import read_json, shipped_root, tables_of
+from aapeace.model import open_package, shipped_root
 
 
-def prefixed_columns(table, by_name) -> list[str]:
+def prefixed_columns(table) -> list[str]:
     """Columns holding keys of this package's own rows (not source ids): these get the prefix."""
-    columns = {f for f in table.primary_key if table.field(f).get("constraints", {}).get("pattern", "").startswith("^[a-z0-9]+(-")}
+    columns = {f for f in table.primary_key if (table.field(f).pattern or "").startswith("^[a-z0-9]+(-")}
     for fk in table.foreign_keys:
-        if (fk["reference"].get("resource") or table.name) != "sources":
-            columns.update(fk["fields"])
+        if fk.resource != "sources":
+            columns.update(fk.fields)
     if table.name == "mentions":
         columns.add("mention_id")
     return [f for f in table.field_names if f in columns]
@@ -35,8 +35,7 @@ def prefixed_columns(table, by_name) -> list[str]:
 
 def scale(out: Path, rows: int, per_table: bool = False, source: Path | None = None) -> dict[str, int]:
     source = source or shipped_root()
-    descriptor = read_json(source / "datapackage.json")
-    tables = tables_of(descriptor, source)
+    tables = open_package(source).tables
     base = {}
     for t in tables:
         with open(source / t.path, encoding="utf-8", newline="") as handle:
@@ -59,7 +58,7 @@ def scale(out: Path, rows: int, per_table: bool = False, source: Path | None = N
                 writer.writerows(body)
                 counts[t.name] = len(body)
                 continue
-            at = [header.index(c) for c in prefixed_columns(t, None)]
+            at = [header.index(c) for c in prefixed_columns(t)]
             for k in range(copies):
                 prefix = f"c{k}-"
                 for row in body:

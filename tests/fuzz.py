@@ -2,10 +2,13 @@
 
 The package is deliberately small (two tables, one source text) so that thousands of
 validations fit in the suite: `items` uses every field type and rule the validator knows
-(patterns, enums, ranges, list, dates with a precision, a self-reference, spans), and
-`sources` is the shipped Table Schema with one text. Beside them lie traps a descriptor
-may point at: a symbolic link out of the package, a FIFO (opening it would block
-forever), a folder named like a file, an empty file.
+(patterns, enums, ranges, lengths, list, dates with a precision and an order, a
+dependent field, exactly one of a group, a self-reference), and carries the span contract
+(the four span columns, typed and bounded, source_id a foreign key to `sources`);
+`sources` is the shipped Table Schema with one text. The package is valid before any
+mutation (test_fuzz checks it), so that what a mutation breaks is what gets reported.
+Beside it lie traps a descriptor may point at: a symbolic link out of the package, a FIFO
+(opening it would block forever), a folder named like a file, an empty file.
 """
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ from hypothesis import strategies as st
 from aapeace import generate
 
 CHECKOUT = Path(__file__).resolve().parents[1]
+# A TEST FIXTURE, written for these tests; not a source text of the package, nor a quote of
+# one. "Chrome. " before the body and " @Tail =x" after it stand for a page's navigation.
 TEXT = "Chrome. The Minsk Group met in 2021; Azərbaycan\u00a0and Armenia signed. @Tail =x"
 BODY = (8, 66)
 
@@ -37,16 +42,21 @@ ITEMS_SCHEMA = {
         {"name": "tags", "type": "list", "delimiter": "|", "constraints": {"enum": ["red", "green"]}},
         {"name": "when", "type": "string", "x-precisionField": "precision",
          "constraints": {"pattern": "^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"}},
+        {"name": "until", "type": "string", "x-precisionField": "precision", "x-notBefore": "when",
+         "constraints": {"pattern": "^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"}},
         {"name": "precision", "type": "string", "x-requiredWith": "when",
          "constraints": {"enum": ["year", "month", "day"]}},
         {"name": "part_of", "type": "string"},
-        {"name": "label", "type": "string", "constraints": {"maxLength": 40, "unique": True}},
+        {"name": "label", "type": "string", "constraints": {"minLength": 1, "maxLength": 40, "unique": True}},
+        {"name": "left", "type": "string"},
+        {"name": "right", "type": "integer"},
         {"name": "source_id", "type": "string", "constraints": {"required": True}},
         {"name": "span_start", "type": "integer", "constraints": {"required": True, "minimum": 0}},
         {"name": "span_end", "type": "integer", "constraints": {"required": True, "minimum": 1}},
         {"name": "quote", "type": "string", "x-verbatim": True, "constraints": {"required": True, "minLength": 1}},
     ],
     "primaryKey": ["item_id"],
+    "x-exactlyOne": ["left", "right"],
     "foreignKeys": [
         {"fields": ["part_of"], "reference": {"fields": ["item_id"]}},
         {"fields": ["source_id"], "reference": {"resource": "sources", "fields": ["source_id"]}},
@@ -60,9 +70,10 @@ def _quote(a: int, b: int) -> list[str]:
 
 
 ITEMS_ROWS = [
-    ["a", "alpha", "3", "1.5", "true", "2021-02-28", "red|green", "2021", "year", "", "first", *_quote(8, 23)],
-    ["b-c", "beta", "", "", "", "", "", "", "", "a", "NA", *_quote(24, 36)],
-    ["d", "gamma", "0", "-0.5", "0", "", "red", "2021-02", "month", "b-c", " null ", *_quote(38, 66)],
+    ["a", "alpha", "3", "1.5", "true", "2021-02-28", "red|green", "2021", "2022", "year", "", "first", "x", "",
+     *_quote(8, 23)],
+    ["b-c", "beta", "", "", "", "", "", "", "", "", "a", "NA", "", "-7", *_quote(24, 36)],
+    ["d", "gamma", "0", "-0.5", "0", "", "red", "2021-02", "", "month", "b-c", " null ", "y", "", *_quote(38, 66)],
 ]
 
 
@@ -137,8 +148,10 @@ PATHS = ["data/items.csv", "data/sources.csv", "data/sources/s1.txt", "schemas/i
          "C:\\x.csv", "a" * 300, "data/\x00.csv", "data/\ud800.csv", "data", "."]
 LEAVES = st.one_of(
     st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([2**63, -(2**63) - 1, 10**30, 1e308, 0.5, float("nan"), float("inf")]),
-    st.sampled_from(PATHS), st.sampled_from(["", "items", "sources", "string", "integer", "list", "date", "table",
-                                             "sha256:00", "[", "^(a+)+$", "(?<=x)y", "\\p{L}", "year"]),
+    st.sampled_from(PATHS), st.sampled_from(["", "items", "sources", "string", "integer", "number", "boolean",
+                                             "list", "date", "datetime", "any", "table", "csv", "default", "email",
+                                             "sha256:00", "[", "^(a+)+$", "(?<=x)y", "\\p{L}", "year", "when",
+                                             "left", "item_id", "source_id", "|", "\n"]),
     st.text(max_size=12))
 JSON = st.recursive(LEAVES, lambda inner: st.one_of(st.lists(inner, max_size=4),
                                                     st.dictionaries(st.text(max_size=8) | st.sampled_from(
@@ -176,7 +189,10 @@ def mutated_json(draw, document: dict) -> dict:
             del parent[key]
         elif isinstance(parent, dict):
             parent[draw(st.sampled_from(["name", "path", "schema", "x-exactlyOne", "x-verbatim", "missingValues",
-                                         "primaryKey", "foreignKeys", "hash", "bytes"]))] = draw(JSON)
+                                         "primaryKey", "foreignKeys", "hash", "bytes", "format", "dialect", "data",
+                                         "itemType", "delimiter", "trueValues", "constraints", "x-notBefore",
+                                         "x-requiredWith", "x-precisionField", "uniqueKeys", "fieldsMatch",
+                                         "$schema"]))] = draw(JSON)
         else:
             parent.append(draw(JSON))
     return document
@@ -235,6 +251,7 @@ CELLS = st.one_of(
                      "99999999999999999999", "1.5", "abc", "true", "maybe", "2021", "2021-02", "2021-02-28",
                      "2021-02-30", "21-2-3", "year", "month", "day", "red|green", "red|blue", "NA", "null", "None",
                      "=1+1", "+cmd", "-x", "@SUM(A1)", "\tx", "\rx", "s1", "s2", "8", "23", "66", "1000000",
+                     "2020", "2021-01", "2021-03-01", "x", "y", "-7", "1e3",
                      TEXT[8:23], TEXT[9:23], TEXT[8:23].replace(" ", "\u00a0"), "\u00a0", "x" * 200]),
     st.text(st.sampled_from(list("ab1-,\"|\r\n\t =@\u00a0é😀")), max_size=20))
 

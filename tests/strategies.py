@@ -5,13 +5,14 @@ every foreign key from the rows of its parent table, every span from its source'
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hypothesis import strategies as st
 
-from aapeace.package import Table, field_required, read_json, tables_of
+from aapeace.model import Field, Table, open_package
 from aapeace.spreadsheet import is_dangerous
 
 CHECKOUT = Path(__file__).resolve().parents[1]
@@ -36,7 +37,10 @@ WORDS = st.one_of(st.sampled_from(["NA", "null", "None", "0001", " padded ", "N/
 
 
 def schema_tables() -> list[Table]:
-    return tables_of(read_json(CHECKOUT / "datapackage.json"), CHECKOUT)
+    return list(open_package(CHECKOUT).tables)
+
+
+TABLES = {t.name: t for t in schema_tables()}
 
 
 @dataclass
@@ -56,28 +60,44 @@ class Drawn:
 def _fk_targets(table: Table) -> dict[str, tuple[str, str]]:
     out = {}
     for fk in table.foreign_keys:
-        assert len(fk["fields"]) == 1, "the strategy handles single-field foreign keys"
-        out[fk["fields"][0]] = (fk["reference"].get("resource") or table.name, fk["reference"]["fields"][0])
+        assert len(fk.fields) == 1, "the strategy handles single-field foreign keys"
+        out[fk.fields[0]] = (fk.resource, fk.reference_fields[0])
     return out
 
 
-def _value(draw, f: dict):
-    c = f.get("constraints", {})
-    if "enum" in c:
-        return draw(st.sampled_from(c["enum"]))
-    if f.get("type") == "integer":
-        return draw(st.integers(c.get("minimum", -(2**63)), c.get("maximum", 2**63 - 1)))
-    if f.get("type") == "list":
-        item = st.from_regex(c["pattern"], fullmatch=True) if "pattern" in c else WORDS
-        items = item.filter(lambda s: f.get("delimiter", ",") not in s and s != "")
-        return draw(st.lists(items, min_size=1, max_size=3))
-    if "pattern" in c:
-        return draw(st.from_regex(c["pattern"], fullmatch=True).filter(lambda s: s != ""))
-    return draw(WORDS)
+@functools.lru_cache(maxsize=None)
+def values(f: Field) -> st.SearchStrategy:
+    """Valid values of one field (built once per field: building strategies is most of a draw's cost)."""
+    assert f.type in ("string", "integer", "list"), f"the strategy draws no {f.type} values ({f.name})"
+    if f.enum is not None:
+        return st.sampled_from(f.enum)
+    if f.type == "integer":
+        return st.integers(-(2**63) if f.minimum is None else f.minimum,
+                           2**63 - 1 if f.maximum is None else f.maximum)
+    if f.type == "list":
+        item = st.from_regex(f.pattern, fullmatch=True) if f.pattern is not None else WORDS
+        items = item.filter(lambda s: f.delimiter not in s and s != "")
+        return st.lists(items, min_size=1, max_size=3)
+    text = st.from_regex(f.pattern, fullmatch=True).filter(lambda s: s != "") if f.pattern is not None else WORDS
+    if f.min_length is not None or f.max_length is not None:
+        text = text.filter(lambda s: (f.min_length or 0) <= len(s) and (f.max_length is None or len(s) <= f.max_length))
+    return text
+
+
+def _value(draw, f: Field):
+    return draw(values(f))
 
 
 def _date(draw, precision: str) -> str:
     return draw(st.dates()).strftime(SHAPES[precision]).zfill(len(SHAPES[precision].replace("%Y", "0000")))
+
+
+def _first_day(date: str) -> str:
+    return date + "-01-01"[len(date) - 4:]
+
+
+def _last_day(date: str) -> str:
+    return date + "-12-31"[len(date) - 4:]  # a day past the month's end still sorts after it
 
 
 @st.composite
@@ -95,30 +115,30 @@ def sources(draw, count: int) -> list[Source]:
 
 def _source_row(table: Table, source: Source, draw) -> dict:
     data = source.text.encode("utf-8")
-    row = {f["name"]: None for f in table.fields}
+    row = {f.name: None for f in table.fields}
     fixed = {"source_id": source.source_id, "path": f"data/sources/{source.source_id}.txt",
              "sha256": hashlib.sha256(data).hexdigest(), "length": len(source.text),
              "body_start": source.body_start, "body_end": source.body_end}
     for f in table.fields:
-        row[f["name"]] = fixed.get(f["name"], _value(draw, f) if field_required(f, table) else None)
+        row[f.name] = fixed.get(f.name, _value(draw, f) if f.must_be_present else None)
     return row
 
 
 def _row(draw, table: Table, drawn: Drawn) -> dict | None:
     fks = _fk_targets(table)
-    fields = {f["name"]: f for f in table.fields}
+    fields = {f.name: f for f in table.fields}
     row: dict = {}
     source = draw(st.sampled_from(drawn.sources))
     start = draw(st.integers(source.body_start, source.body_end - 1))
     end = draw(st.integers(start + 1, source.body_end))
     row.update(source_id=source.source_id, span_start=start, span_end=end, quote=source.text[start:end])
-    group = table.schema.get("x-exactlyOne") or []
+    group = list(table.exactly_one)
     chosen = draw(st.sampled_from(group)) if group else None
-    precision_of = {f["x-precisionField"] for f in table.fields if "x-precisionField" in f}
+    precision_of = {f.precision_field for f in table.fields if f.precision_field}
     for name, f in fields.items():
         if name in row:
             continue
-        required = field_required(f, table)
+        required = f.must_be_present
         if name in fks:
             target, ref = fks[name]
             parents = [r[ref] for r in drawn.rows.get(target, [])]
@@ -131,24 +151,29 @@ def _row(draw, table: Table, drawn: Drawn) -> dict | None:
             else:
                 row[name] = None
         elif name in precision_of:
-            row[name] = draw(st.sampled_from(f["constraints"]["enum"])) if draw(st.booleans()) else None
-        elif "x-precisionField" in f or "x-requiredWith" in f:
+            row[name] = draw(st.sampled_from(f.enum)) if draw(st.booleans()) else None
+        elif f.precision_field or f.required_with:
             continue  # drawn below, once what they depend on is known
         else:
             row[name] = _value(draw, f) if required or draw(st.booleans()) else None
     for name, f in fields.items():
-        if "x-precisionField" in f:
-            precision = row[f["x-precisionField"]]
-            anchor = fields[f["x-precisionField"]].get("x-requiredWith")
+        if f.precision_field:
+            precision = row[f.precision_field]
+            anchor = fields[f.precision_field].required_with
             row[name] = None if precision is None else (
                 _date(draw, precision) if name == anchor or draw(st.booleans()) else None)
+    for name, f in fields.items():  # x-notBefore: the date may not end before the other starts
+        other = f.not_before
+        if other and row.get(name) is not None and row.get(other) is not None \
+                and _last_day(row[name]) < _first_day(row[other]):
+            row[name] = row[other] if len(row[name]) == len(row[other]) else None
     for name, f in fields.items():
-        if "x-requiredWith" in f and name not in precision_of:
-            row[name] = _value(draw, f) if row[f["x-requiredWith"]] is not None else None
-        elif "x-requiredWith" in f and row[f["x-requiredWith"]] is None:
+        if f.required_with and name not in precision_of:
+            row[name] = _value(draw, f) if row[f.required_with] is not None else None
+        elif f.required_with and row[f.required_with] is None:
             row[name] = None
     for name, f in fields.items():  # precision set but its anchor date is not: drop the precision
-        if name in precision_of and f.get("x-requiredWith") and row[f["x-requiredWith"]] is None:
+        if name in precision_of and f.required_with and row[f.required_with] is None:
             row[name] = None
     return {name: row[name] for name in fields}
 
@@ -156,7 +181,7 @@ def _row(draw, table: Table, drawn: Drawn) -> dict | None:
 @st.composite
 def packages(draw, max_rows: int = 5) -> Drawn:
     drawn = Drawn(draw(sources(draw(st.integers(1, 2)))))
-    for table in schema_tables():
+    for table in TABLES.values():
         if table.name == "sources":
             drawn.rows["sources"] = [_source_row(table, s, draw) for s in drawn.sources]
             continue
@@ -177,3 +202,22 @@ def cell(value) -> str:
     if isinstance(value, list):
         return "|".join(value)
     return str(value)
+
+
+@st.composite
+def table_rows(draw, table: Table) -> dict:
+    """One valid row of ``table`` alone: each foreign key points at a drawn valid key (no
+    parent table is drawn: this is for checks of one row, which do not follow keys)."""
+    source = draw(sources(1))[0]
+    if table.name == "sources":
+        return _source_row(table, source, draw)
+    drawn = Drawn([source])
+    for fk in table.foreign_keys:
+        if fk.resource == "sources":
+            continue
+        target = table if fk.self_reference else TABLES[fk.resource]
+        keys = draw(st.lists(values(target.field(fk.reference_fields[0])), min_size=1, max_size=2))
+        drawn.rows.setdefault(fk.resource, []).extend({fk.reference_fields[0]: k} for k in keys)
+    row = _row(draw, table, drawn)
+    assert row is not None, "every foreign key has a parent to point at"
+    return row

@@ -9,11 +9,11 @@ def test_frictionless_validates_the_shipped_package(checkout):
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
 
 
-def test_frictionless_sees_a_dangling_self_reference(package_copy):
+def test_frictionless_sees_a_dangling_self_reference(small_copy):
     from packages import regenerate, set_cell
 
-    set_cell(package_copy, "actors", 0, "part_of", "nobody-at-all")
-    regenerate(package_copy)
-    report = frictionless.validate(str(package_copy / "datapackage.json"))
+    set_cell(small_copy, "actors", 0, "part_of", "nobody-at-all")
+    regenerate(small_copy)
+    report = frictionless.validate(str(small_copy / "datapackage.json"))
     assert not report.valid
     assert "foreign-key" in {e[0] for e in report.flatten(["type"])}

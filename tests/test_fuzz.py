@@ -82,14 +82,24 @@ def assert_a_sound_report(root: Path) -> list[ValidationError]:
     return errors
 
 
+def is_json_object(raw: bytes) -> bool:
+    try:
+        return isinstance(json.loads(raw), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
 @FUZZ
 @given(data=st.data())
 def test_any_descriptor_bytes_end_in_a_report(fuzz_root, valid_descriptor, data):
     descriptor = fuzz_root / "datapackage.json"
     original = descriptor.read_bytes()
     try:
-        descriptor.write_bytes(data.draw(descriptor_bytes(valid_descriptor), label="datapackage.json"))
-        assert_a_sound_report(fuzz_root)
+        raw = data.draw(descriptor_bytes(valid_descriptor), label="datapackage.json")
+        descriptor.write_bytes(raw)
+        errors = assert_a_sound_report(fuzz_root)
+        if not is_json_object(raw):
+            assert errors, "a descriptor that is not a JSON object must not validate clean"
     finally:
         descriptor.write_bytes(original)
 
@@ -121,8 +131,10 @@ def test_load_raises_only_load_errors(fuzz_root, valid_descriptor, data):
     items, descriptor = fuzz_root / "data" / "items.csv", fuzz_root / "datapackage.json"
     originals = items.read_bytes(), descriptor.read_bytes()
     try:
+        raw = None
         if data.draw(st.booleans(), label="fuzz the descriptor, not the CSV"):
-            descriptor.write_bytes(data.draw(descriptor_bytes(valid_descriptor)))
+            raw = data.draw(descriptor_bytes(valid_descriptor))
+            descriptor.write_bytes(raw)
         else:
             items.write_bytes(data.draw(table_bytes()))
         with time_bound(TIME_BOUND):
@@ -130,6 +142,8 @@ def test_load_raises_only_load_errors(fuzz_root, valid_descriptor, data):
                 load(fuzz_root, verify=data.draw(st.booleans(), label="verify"))
             except LoadError as exc:
                 assert str(exc)
+            else:
+                assert raw is None or is_json_object(raw), "load() read a descriptor that is not a JSON object"
     finally:
         items.write_bytes(originals[0])
         descriptor.write_bytes(originals[1])
@@ -139,8 +153,10 @@ def test_load_raises_only_load_errors(fuzz_root, valid_descriptor, data):
 @given(data=st.data())
 def test_the_cli_exits_0_1_or_2_without_a_traceback(tmp_path_factory, valid_descriptor, data):
     root = build(tmp_path_factory.mktemp("cli") / "pkg")
+    raw = None
     if data.draw(st.booleans(), label="fuzz the descriptor, not the CSV"):
-        (root / "datapackage.json").write_bytes(data.draw(descriptor_bytes(valid_descriptor)))
+        raw = data.draw(descriptor_bytes(valid_descriptor))
+        (root / "datapackage.json").write_bytes(raw)
     else:
         (root / "data" / "items.csv").write_bytes(data.draw(table_bytes()))
     result = subprocess.run([sys.executable, "-m", "aapeace", "validate", str(root), "--format", "json"],
@@ -151,3 +167,4 @@ def test_the_cli_exits_0_1_or_2_without_a_traceback(tmp_path_factory, valid_desc
     report = json.loads(result.stdout)
     # A mutation can leave the package valid (a changed "format", say): then, and only then, 0.
     assert (result.returncode == 0) == report["valid"] == (report["errors"] == [])
+    assert raw is None or is_json_object(raw) or result.returncode != 0, "a descriptor that is not a JSON object"

@@ -34,13 +34,13 @@ def test_the_cli_lowers_the_file_size_limit(checkout):
     assert "[file-too-large] data/actors.csv is" in result.stdout
 
 
-def test_the_cli_raises_the_cell_length_limit(package_copy):
+def test_the_cli_raises_the_cell_length_limit(small_copy):
     from packages import regenerate, set_cell
 
-    set_cell(package_copy, "positions", 0, "note", "x" * 200_000)
-    regenerate(package_copy)
-    assert run("validate", str(package_copy)).returncode == 1
-    result = run("validate", str(package_copy), "--max-cell-length", "300000")
+    set_cell(small_copy, "positions", 0, "note", "x" * 200_000)
+    regenerate(small_copy)
+    assert run("validate", str(small_copy)).returncode == 1
+    result = run("validate", str(small_copy), "--max-cell-length", "300000")
     assert result.returncode == 0, result.stdout
 
 
