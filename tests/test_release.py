@@ -158,7 +158,7 @@ def test_the_wheel_works_offline_in_a_fresh_venv(dist, checkout, tmp_path):
     with zipfile.ZipFile(next(dist.glob("*.zip"))) as z:
         z.extractall(outside / "zip")
     unzipped = next((outside / "zip").iterdir())
-    shipped = offline(str(python), "-c", "from aapeace.package import shipped_root; print(shipped_root())").stdout.strip()
+    shipped = offline(str(python), "-c", "from aapeace.model import shipped_root; print(shipped_root())").stdout.strip()
     offline(aapeace, "diff", shipped, str(unzipped), "--exit-code")
     for fmt, out in (("json", "json"), ("sqlite", "db.sqlite"), ("parquet", "parquet"), ("csv-safe", "csv")):
         offline(aapeace, "export", fmt, out)

@@ -83,7 +83,7 @@ def test_easily_lost_texts_survive_every_path(survivors, index, text):
     actors = next(t for t in open_package(survivors).tables if t.name == "actors")
     assert load(survivors)["actors"]["description"].iloc[index] == text
     assert json.loads((survivors / "data" / "actors.json").read_text(encoding="utf-8"))[index]["description"] == text
-    records = csvio.records(csvio.read_text(survivors / "data" / "actors.csv"))
+    records = csvio.records((survivors / "data" / "actors.csv").read_bytes().decode("utf-8"))
     assert records[index + 1][actors.field_names.index("description")] == text
     safe = io.StringIO(newline="")
     spreadsheet.write_safe_csv(safe, actors.field_names, records[1:])

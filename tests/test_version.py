@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import aapeace
-from aapeace.package import shipped_root
+from aapeace.model import shipped_root
 
 
 def _declared(root) -> str:

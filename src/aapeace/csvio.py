@@ -46,11 +46,6 @@ def unlimited_fields() -> Iterator[None]:
         csv.field_size_limit(previous)
 
 
-def read_text(path: str | Path) -> str:
-    with open(path, encoding="utf-8", newline="") as handle:
-        return handle.read()
-
-
 def records(text: str) -> list[list[str]]:
     """Every record of CSV text, header included, with no cell length limit."""
     with unlimited_fields():
