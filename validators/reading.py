@@ -108,10 +108,12 @@ def _header(data: bytes) -> list[str] | None:
 def read_csv(data: bytes, label: str) -> tuple[CsvTable | None, list[ValidationError]]:
     """Parse CSV bytes. Returns None with errors when no header can be read."""
     errors = list(csvio.structure_errors(data, label))
+    if any(e.code == "quote-malformed" for e in errors):
+        return None, errors  # readers split such a file differently: no cell can be trusted to its field
     if data.startswith(csvio.BOM):
         # Reported once; reading on without it keeps the first column name from looking wrong.
         data = data[len(csvio.BOM):]
-    table, parse_errors = _parse(data, label)
+    table, parse_errors = _parse(data, label, well_formed=not errors)
     errors += parse_errors
     if table is not None:
         errors += check_cell_lengths(table, label)
@@ -132,7 +134,33 @@ def check_cell_lengths(data: CsvTable, label: str) -> list[ValidationError]:
     return out
 
 
-def _parse(data: bytes, label: str) -> tuple[CsvTable | None, list[ValidationError]]:
+def _blank_rows(data: bytes, table: pa.Table, header: list[str], label: str
+                ) -> tuple[CsvTable, list[ValidationError]]:
+    """Blank rows of a well-formed file found without a Python loop: empty lines from the
+    record ends (pyarrow skipped them), rows of empty cells from the columns."""
+    import numpy as np
+
+    ends = csvio.record_ends(data)
+    empty = np.flatnonzero(np.diff(ends) == 1) + 2  # row numbers (header = 1) of empty lines
+    rows = np.setdiff1d(np.arange(2, len(ends) + 1), empty, assume_unique=True)  # what pyarrow read
+    columns = {name: table.column(name) for name in header}
+    blank = pc.equal(columns[header[0]], "")
+    for name in header[1:]:
+        blank = pc.and_(blank, pc.equal(columns[name], ""))
+    blank_mask = blank.to_numpy(zero_copy_only=False) if isinstance(blank, pa.Array) else \
+        pc.fill_null(blank, False).combine_chunks().to_numpy(zero_copy_only=False)
+    bad = np.sort(np.concatenate((empty, rows[blank_mask])))
+    cap = limits.current().max_errors_per_code
+    errors = [ValidationError("blank-row", f"row {n} of {label} is blank", file=label, row=int(n)) for n in bad[:cap]]
+    if len(bad) > cap:
+        errors.append(ValidationError("errors-capped", f"{len(bad) - cap:,} more blank-row error(s) in {label} not "
+                                      f"shown ({len(bad):,} in all)", file=label))
+    keep = pa.array(~blank_mask)
+    kept = {name: pc.filter(column, keep) for name, column in columns.items()}
+    return CsvTable(list(header), kept, rows[~blank_mask].tolist()), errors
+
+
+def _parse(data: bytes, label: str, well_formed: bool = False) -> tuple[CsvTable | None, list[ValidationError]]:
     header_line = _header(data)
     if header_line is None:
         text, errors = decode(data, label)
@@ -154,7 +182,9 @@ def _parse(data: bytes, label: str) -> tuple[CsvTable | None, list[ValidationErr
         table = pacsv.read_csv(
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            # Empty lines are skipped only where their rows can be told without pyarrow (a
+            # well-formed file: see _blank_rows); elsewhere they make the slow path say where.
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=well_formed),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in header_line},
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
@@ -168,8 +198,10 @@ def _parse(data: bytes, label: str) -> tuple[CsvTable | None, list[ValidationErr
         blank = empty[0]
         for mask in empty[1:]:
             blank = pc.and_(blank, mask)
-        if not pc.any(blank).as_py():
+        if not pc.any(blank).as_py() and not (well_formed and b"\n\n" in data):
             return CsvTable(list(header_line), columns), []
+        if well_formed:
+            return _blank_rows(data, table, list(header_line), label)
     text, errors = decode(data, label)
     if text is None:
         return None, errors
@@ -190,6 +222,11 @@ def _read_records(text: str, header: list[str], label: str) -> tuple[CsvTable, l
     reader = csv.reader(io.StringIO(text, newline=""))
     next(reader)
     for number, record in enumerate(reader, start=2):
+        if sum(counts.values()) > 10 * cap:
+            # A file of nothing but broken rows: enough is said, and the rest is not read.
+            errors.append(ValidationError("errors-capped", f"more than {10 * cap:,} blank or ragged rows in {label}: "
+                                          f"the table is not read past row {number}", file=label, row=number))
+            break
         if not any(record):  # an empty line, or a row of empty cells
             counts["blank-row"] += 1
             if counts["blank-row"] <= cap:  # a file of a million blank lines must not make a million errors

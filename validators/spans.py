@@ -14,15 +14,34 @@ from .registry import Context, Finding, rule
 CHUNK = 1 << 16
 
 
-def describe_difference(expected: str, actual: str) -> str:
-    """Say where and how two nearly equal strings differ: whitespace, NBSP, normalisation."""
-    if unicodedata.normalize("NFC", expected) == unicodedata.normalize("NFC", actual):
-        return "they differ only by Unicode normalisation (NFC vs NFD)"
-    at = next((i for i, (a, b) in enumerate(zip(expected, actual)) if a != b), min(len(expected), len(actual)))
-    a = expected[at] if at < len(expected) else "<end>"
-    b = actual[at] if at < len(actual) else "<end>"
+EXCERPT = 80        # characters of a span shown in a message
+NORMALISE_UP_TO = 10_000  # longer spans are not compared under NFC: an error's cost must stay small
+
+
+def _excerpt(text: str, a: int, b: int) -> str:
+    if b - a <= EXCERPT:
+        return repr(text[a:b])
+    return f"{text[a:a + EXCERPT // 2]!r}…{text[b - EXCERPT // 2:b]!r} ({b - a:,} characters)"
+
+
+def describe_difference(text: str, a: int, b: int, actual: str) -> str:
+    """Say where and how the span text[a:b] and a nearly equal quote differ: whitespace,
+    NBSP, normalisation. The span is never copied whole when it is long."""
+    if b - a <= NORMALISE_UP_TO and len(actual) <= NORMALISE_UP_TO:
+        expected = text[a:b]
+        if unicodedata.normalize("NFC", expected) == unicodedata.normalize("NFC", actual):
+            return "they differ only by Unicode normalisation (NFC vs NFD)"
+    length = min(b - a, len(actual))
+    at, step = 0, 4096  # find the first difference a block at a time, comparing in place
+    while at < length and text.startswith(actual[at:at + step], a + at):
+        at += step
+    at = min(at, length)
+    while at < length and text[a + at] == actual[at]:
+        at += 1
+    mine = text[a + at] if at < b - a else "<end>"
+    theirs = actual[at] if at < len(actual) else "<end>"
     name = lambda c: c if c == "<end>" else f"{c!r} U+{ord(c):04X} {unicodedata.name(c, '?')}"
-    return f"first difference at character {at}: the text has {name(a)}, the quote has {name(b)}"
+    return f"first difference at character {at}: the text has {name(mine)}, the quote has {name(theirs)}"
 
 
 def load_sources(package: Package, loaded: dict[str, tuple[Table, CsvTable]]
@@ -84,11 +103,9 @@ def load_sources(package: Package, loaded: dict[str, tuple[Table, CsvTable]]
 
 @rule("span-reversed", "span-out-of-bounds", "quote-mismatch", "span-outside-body", scope="table", layer=4)
 def check_spans(table: Table, data: CsvTable, context: Context) -> Iterator[Finding]:
-    if not table.has_spans:
-        return
-    starts, ends = data.typed.get("span_start"), data.typed.get("span_end")
-    if starts is None or ends is None:
+    if not table.has_spans or any(table.field(n).type != "integer" for n in ("span_start", "span_end")):
         return  # the contract rule reports span columns that are not integers
+    starts, ends = data.typed.get("span_start"), data.typed.get("span_end")
     texts = context.texts
     # In chunks, so that only one chunk of quotes exists as Python strings at a time.
     for offset in range(0, data.num_rows, CHUNK):
@@ -99,8 +116,9 @@ def check_spans(table: Table, data: CsvTable, context: Context) -> Iterator[Find
             if known is None or a is None or b is None:
                 continue  # a dangling source_id or a bad integer is reported by its own rule
             text, body_start, body_end = known
-            if body_start <= a < b <= body_end and text[a:b] == quote:
-                continue  # the common case, decided without building anything
+            # The common case, decided without copying the span: startswith compares in place.
+            if body_start <= a < b <= body_end and len(quote) == b - a and text.startswith(quote, a):
+                continue
             yield from _span_findings(text, source_id, body_start, body_end, a, b, quote, i)
 
 
@@ -115,9 +133,9 @@ def _span_findings(text: str, source_id: str, body_start: int, body_end: int, a:
         yield Finding("span-out-of-bounds", f"span [{a}, {b}) runs past the end of {source_id} ({len(text)} "
                       "characters)", i, "span_end")
         return
-    if text[a:b] != quote:
-        yield Finding("quote-mismatch", f"quote is not text[{a}:{b}] = {text[a:b]!r}; "
-                      + describe_difference(text[a:b], quote), i, "quote")
+    if len(quote) != b - a or not text.startswith(quote, a):
+        yield Finding("quote-mismatch", f"quote is not text[{a}:{b}] = {_excerpt(text, a, b)}; "
+                      + describe_difference(text, a, b, quote), i, "quote")
     if a < body_start or b > body_end:
         yield Finding("span-outside-body", f"span [{a}, {b}) lies outside the article body [{body_start}, "
                       f"{body_end}) of {source_id}", i, "span_start")

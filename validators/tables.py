@@ -161,9 +161,18 @@ def check_pattern(table: Table, data: CsvTable, field: Field) -> Iterator[Findin
                               lambda v: f"{v!r} does not match {field.pattern}")
 
 
-def _bound(value: object) -> object:
-    """A schema's bound as pyarrow can compare it: an integer past 64 bits becomes a float."""
-    return float(value) if isinstance(value, int) and not -(2**63) <= value < 2**63 else value
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def _outside(column: pa.Array, bound: int | float, below: bool) -> pa.Array:
+    """Where a typed column lies below (or above) a bound, compared exactly: a bound past what
+    int64 or float64 hold (a fork may write 10**400) decides every row at once, never overflows."""
+    if isinstance(bound, int) and not INT64[0] <= bound <= INT64[1]:
+        if pa.types.is_integer(column.type) or abs(bound) > 2**1023:
+            everything = (bound > 0) == below  # every value is below a huge bound, above a hugely negative one
+            return pc.and_(pc.is_valid(column), pa.scalar(everything))
+        bound = float(bound)
+    return pc.less(column, bound) if below else pc.greater(column, bound)
 
 
 @rule("minimum-error", "maximum-error")
@@ -172,12 +181,10 @@ def check_range(table: Table, data: CsvTable, field: Field) -> Iterator[Finding]
     if typed is None:
         return
     if field.minimum is not None:
-        low = _bound(field.minimum)
-        yield from _findings("minimum-error", pc.less(typed, low), data, field.name,
+        yield from _findings("minimum-error", _outside(typed, field.minimum, below=True), data, field.name,
                              lambda v: f"{v} is below the minimum {field.minimum}")
     if field.maximum is not None:
-        high = _bound(field.maximum)
-        yield from _findings("maximum-error", pc.greater(typed, high), data, field.name,
+        yield from _findings("maximum-error", _outside(typed, field.maximum, below=False), data, field.name,
                              lambda v: f"{v} is above the maximum {field.maximum}")
 
 
@@ -185,10 +192,10 @@ def check_range(table: Table, data: CsvTable, field: Field) -> Iterator[Finding]
 def check_length(table: Table, data: CsvTable, field: Field) -> Iterator[Finding]:
     if field.min_length is None and field.max_length is None:
         return
-    length = pc.utf8_length(data.columns[field.name])
-    bad = pc.less(length, _bound(field.min_length or 0))
+    length = pc.cast(pc.utf8_length(data.columns[field.name]), pa.int64())
+    bad = _outside(length, field.min_length or 0, below=True)
     if field.max_length is not None:
-        bad = pc.or_(bad, pc.greater(length, _bound(field.max_length)))
+        bad = pc.or_(bad, _outside(length, field.max_length, below=False))
     bad = pc.and_(bad, present(data, field))
     shown = f"{field.min_length or 0}..{field.max_length if field.max_length is not None else '∞'}"
     yield from _findings("length-error", bad, data, field.name, lambda v: f"length {len(v)} is outside {shown}")
