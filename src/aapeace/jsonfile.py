@@ -22,11 +22,15 @@ class _Object(dict):
 
 def _pairs(pairs: list[tuple[str, object]]) -> dict:
     obj = _Object(pairs)
-    seen: set[str] = set()
-    obj.repeated = [k for k, _ in pairs if k in seen or seen.add(k)]
+    if len(obj) == len(pairs):
+        obj.repeated = []  # the common case, decided without a Python loop
+    else:
+        seen: set[str] = set()
+        obj.repeated = [k for k, _ in pairs if k in seen or seen.add(k)]
     return obj
 
 
+_KEEP = 1_000  # repeated keys remembered for the report; the rest are only counted
 # A repeated key in an export row is the export's problem (layer 5), not the descriptor's.
 _REPEATED = {"export-unreadable": "export-duplicate-key"}
 
@@ -51,27 +55,40 @@ def _unicode(text: str) -> bool:
     return True
 
 
-def _walk(document: object, max_depth: int) -> tuple[int, list[tuple[str, str]], str | None]:
-    """(depth, [(pointer, repeated key)], pointer of a string that is not Unicode), iteratively:
-    no recursion on untrusted nesting."""
-    deepest, repeated = 0, []
-    stack: list[tuple[object, str, int]] = [(document, "", 1)]  # pointers as in descriptor-profile
+def _pointer(parts: tuple) -> str:
+    out = ""
+    for part in parts:
+        out = _join(out, str(part))
+    return out
+
+
+def _walk(document: object, max_depth: int) -> tuple[int, list[tuple[str, str]], int, str | None]:
+    """(depth, [(pointer, repeated key)] for the first few, how many keys repeat in all,
+    pointer of a string that is not Unicode), iteratively: no recursion on untrusted nesting.
+    Pointers are built only for what is reported."""
+    deepest, repeated, count = 0, [], 0
+    stack: list[tuple[object, tuple, int]] = [(document, (), 1)]  # pointers as in descriptor-profile
     while stack:
-        node, pointer, depth = stack.pop()
-        if isinstance(node, str) and not _unicode(node):
-            return deepest, repeated, pointer or "(top level)"
-        if isinstance(node, dict) and not all(map(_unicode, node)):
-            return deepest, repeated, pointer or "(top level)"
+        node, parts, depth = stack.pop()
+        if isinstance(node, str):
+            if not _unicode(node):
+                return deepest, repeated, count, _pointer(parts) or "(top level)"
+            continue
         if not isinstance(node, (dict, list)):
             continue
+        if isinstance(node, dict) and not all(map(_unicode, node)):
+            return deepest, repeated, count, _pointer(parts) or "(top level)"
         deepest = max(deepest, depth)
         if deepest > max_depth:
-            return deepest, repeated, None
-        if isinstance(node, _Object):
-            repeated += [(pointer, key) for key in node.repeated]
+            return deepest, repeated, count, None
+        if isinstance(node, _Object) and node.repeated:
+            count += len(node.repeated)
+            if len(repeated) < _KEEP:  # a hostile file may repeat keys millions of times: keep a few
+                repeated += [(_pointer(parts), key) for key in node.repeated[:_KEEP]]
         children = node.items() if isinstance(node, dict) else enumerate(node)
-        stack.extend((child, _join(pointer, str(key)), depth + 1) for key, child in children)
-    return deepest, repeated, None
+        stack.extend((child, parts + (key,), depth + 1) for key, child in children
+                     if isinstance(child, (dict, list, str)))
+    return deepest, repeated, count, None
 
 
 def read(root: Path, relative: str, unreadable: str) -> tuple[object | None, list[ValidationError]]:
@@ -112,14 +129,18 @@ def parse(data: bytes, label: str, unreadable: str) -> tuple[object | None, list
     except RecursionError:
         return None, [ValidationError("json-too-deep", f"{label} nests too deeply to parse (the limit is "
                                       f"{bound.max_json_depth} levels)", file=label)]
-    depth, repeated, not_unicode = _walk(document, bound.max_json_depth)
+    depth, repeated, count, not_unicode = _walk(document, bound.max_json_depth)
     if not_unicode is not None:
         return None, [ValidationError(unreadable, f"{label}: {not_unicode} holds an unpaired surrogate escape "
                                       "(such as \\ud800), which is not valid Unicode", file=label)]
     if depth > bound.max_json_depth:
         return None, [ValidationError("json-too-deep", f"{label} nests more than {bound.max_json_depth} levels "
                                       "deep; it is not checked further", file=label)]
-    return document, [ValidationError(_REPEATED.get(unreadable, "json-duplicate-key"), f"{pointer or '(top level)'}: key {key!r} appears more "
-                                      "than once; readers disagree on which value wins (here the last)",
-                                      file=label, field=_join(pointer, key))
-                      for pointer, key in sorted(repeated)]
+    code, cap = _REPEATED.get(unreadable, "json-duplicate-key"), bound.max_errors_per_code
+    errors = [ValidationError(code, f"{pointer or '(top level)'}: key {key!r} appears more than once; readers "
+                              "disagree on which value wins (here the last)", file=label, field=_join(pointer, key))
+              for pointer, key in sorted(repeated)[:cap]]
+    if count > cap:
+        errors.append(ValidationError("errors-capped", f"{count - cap:,} more {code} error(s) in {label} not "
+                                      f"shown ({count:,} in all)", file=label))
+    return document, errors
