@@ -56,7 +56,8 @@ def no_network(monkeypatch):
     ("../outside.csv", "climbs out"), ("data/../../outside.csv", "climbs out"), ("data/.git/config", "hidden"),
     (".env", "hidden"), ("https://example.org/data.csv", "URL"), ("file:///etc/passwd", "URL"),
     ("data/a\x00b.csv", "NUL"), ("data/\ud800.csv", "Unicode"), ("a" * 300, "too long"), ("", "non-empty"),
-    (None, "non-empty"), (["data/x.csv"], "non-empty"),
+    (None, "non-empty"), (["data/x.csv"], "non-empty"), ("data/x\x1b[8m.csv", "control character"),
+    ("data/x.csv\n/pkg/datapackage.json: valid", "control character"), ("data//x.csv", "empty part"),
 ])
 def test_unsafe_paths_are_named_with_a_reason(tmp_path, path, reason):
     assert reason in unsafe_reason(path, tmp_path)

@@ -93,6 +93,14 @@ def apply(edit: dict, root: Path) -> None:
         text = path.read_text(encoding="utf-8")
         assert edit["old"] in text, edit
         path.write_text(text.replace(edit["old"], edit["new"], edit.get("count", -1)), encoding="utf-8", newline="")
+    elif op == "rename":
+        path.rename(root / edit["to"])
+    elif op == "add_link":  # a second name for a file inside the package
+        path.symlink_to(root / edit["target"])
+    elif op == "add_resource":
+        document = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+        document["resources"].append(edit["value"])
+        (root / "datapackage.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
     elif op == "descriptor_delete":
         document = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
         *parents, last = edit["pointer"].lstrip("/").split("/")

@@ -124,6 +124,7 @@ def _all_errors(path: str | Path | None, progress: Progress) -> Iterator[Validat
         if not read_errors and not table_errors:
             clean.add(table.name)
     texts, source_errors = layer4.load_sources(package, loaded)
+    source_errors += contract.check_plain_files(package, _source_paths(loaded))
     context = registry.Context(package, loaded, texts)
     # Layer 5 is mostly Arrow kernels and file reads, which release the GIL, while keys and
     # spans are mostly Python: on two cores they overlap. Errors are still yielded in
@@ -143,6 +144,12 @@ def _all_errors(path: str | Path | None, progress: Progress) -> Iterator[Validat
             step(f"exports ({table.export_path})")
         yield from exported.result()
     progress("done", total, total)
+
+
+def _source_paths(loaded: dict[str, tuple[Table, CsvTable]]) -> set[str] | None:
+    if "sources" not in loaded or "path" not in loaded["sources"][1].columns:
+        return None
+    return set(loaded["sources"][1].columns["path"].to_pylist())
 
 
 def _layer5(package: Package, readable: list[Table], loaded: dict[str, tuple[Table, CsvTable]],

@@ -59,3 +59,18 @@ def check_contract(package: Package) -> Iterator[ValidationError]:
     if sources.primary_key != ("source_id",):
         yield _loosened(sources, "the primary key is not source_id", "primaryKey")
 
+
+
+def check_plain_files(package: Package, source_paths: set[str] | None) -> Iterator[ValidationError]:
+    """A resource that is not a table must be a source text that a sources row names: any
+    other file is one no rule reads, and a table renamed into such a file (``.txt``, no
+    schema) would leave the contract unnoticed. ``source_paths`` is None when the sources
+    table could not be read (its own errors say why)."""
+    if source_paths is None:
+        return
+    for resource in package.resources:
+        if not resource.is_table and resource.path not in source_paths:
+            yield ValidationError("contract-loosened", f"resources/{resource.index} ({resource.path}) is neither a "
+                                  "table with a Table Schema nor a source text named in the sources table, so no "
+                                  "rule would read it", file=package.descriptor_path.name,
+                                  field=f"resources/{resource.index}")

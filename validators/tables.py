@@ -279,6 +279,24 @@ def check_formula_prefix(table: Table, data: CsvTable, field: Field) -> Iterator
                       "formula; start the text differently", i, field.name)
 
 
+CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+
+
+@rule("control-character")
+def check_control_characters(table: Table, data: CsvTable, field: Field) -> Iterator[Finding]:
+    """Text cells hold no control character but tab, LF and CR. The verbatim quote is exempt:
+    it must equal its source text, which the sources row's hash pins."""
+    if field.type not in ("string", "list") or field.verbatim:
+        return
+    column = data.columns[field.name]
+    bad = pc.match_substring_regex(column, CONTROL)
+    for i in _where(bad):
+        value = column[i].as_py()
+        at = next(j for j, c in enumerate(value) if re.match(CONTROL, c))
+        yield Finding("control-character", f"character {at} is U+{ord(value[at]):04X}, a control character; "
+                      "remove it", i, field.name)
+
+
 @rule("exactly-one", scope="table")
 def check_exactly_one(table: Table, data: CsvTable, context=None) -> Iterator[Finding]:
     group = table.exactly_one

@@ -47,6 +47,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "quote-malformed": (2, "A double quote stands inside an unquoted cell, or text follows a quoted cell's closing quote (many CSV readers then fail or disagree)."),
     "too-many-columns": (2, "A CSV header has more columns than the validator's limit (10,000 by default); the table is not read."),
     "cell-too-long": (2, "A cell is longer than the validator's limit (131,072 characters by default, `--max-cell-length`)."),
+    "control-character": (2, "A text cell holds a control character (other than tab, LF and CR): NUL, ESC and the like break tools and can rewrite a terminal."),
     "formula-prefix": (2, "A text cell starts with =, +, -, @, tab or carriage return, which a spreadsheet may run as a formula."),
     "header-mismatch": (2, "The CSV header differs from the schema's field names and order."),
     "row-ragged": (2, "A row has more or fewer cells than the header."),

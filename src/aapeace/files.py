@@ -22,6 +22,7 @@ from . import limits
 from .errors import PackageError, ValidationError
 
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 MAX_PATH_PART = 200  # bytes; file systems refuse names past 255, and ".json" is added to table paths
 
 
@@ -35,6 +36,8 @@ def unsafe_reason(path: object, root: Path) -> str | None:
         return "is not valid Unicode"
     if b"\0" in encoded:
         return "contains a NUL character"
+    if CONTROL.search(path):
+        return "contains a control character"
     if path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path):  # a drive letter before any URL scheme
         return "is absolute"
     if URL.match(path):
@@ -136,6 +139,18 @@ def size_of(root: Path, relative: str) -> int | None:
     except OSError:
         return None
     return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+
+def identity(root: Path, relative: str) -> tuple[int, int] | None:
+    """(device, inode) of the file a vetted path leads to, or None: two paths, links or hard
+    links, that lead to one file have one identity."""
+    if unsafe_reason(relative, root):
+        return None
+    try:
+        info = os.stat(root / relative)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
 
 
 def decode(data: bytes, label: str) -> str:

@@ -271,6 +271,9 @@ class _Problems:
     def __init__(self) -> None:
         self.items: list[ValidationError] = []
         self.schemas: list[tuple[str, str]] = []
+        # schema path -> its document: one file named by a thousand resources is read once
+        self.documents: dict[str, dict | None] = {}
+        self.profiled: set[int] = set()
 
     def add(self, code: str, message: str, file: str, field: str | None = None) -> None:
         self.items.append(ValidationError(code, message, file=file, field=field))
@@ -329,20 +332,22 @@ def _build(document: dict, root: Path, descriptor_path: Path, problems: _Problem
                      "none is read", label, "resources")
         raw_resources = []
     seen: set[str] = set()
-    paths: dict[str, int] = {}
+    paths: dict[object, int] = {}
     for index, raw in enumerate(raw_resources):
         built = _resource(index, raw, root, label, problems, seen)
         if built is None:
             continue
         resource, schema = built
-        if resource.path in paths:
-            # Legal in v2, but one file read as two resources doubles the work a hostile
-            # descriptor can ask for (a thousand tables on one large CSV) and checks nothing new.
-            problems.add("descriptor-unsupported", f"resources/{index}/path {resource.path!r} is already the path "
-                         f"of resources/{paths[resource.path]}; each file is one resource", label,
+        same = files.identity(root, resource.path) or resource.path
+        if same in paths:
+            # Legal in v2, but one file read as two resources (by one path, a link or a hard
+            # link) multiplies the work a hostile descriptor can ask for (a thousand tables on
+            # one large CSV) and checks nothing new.
+            problems.add("descriptor-unsupported", f"resources/{index}/path {resource.path!r} is the file of "
+                         f"resources/{paths[same]} again; each file is one resource", label,
                          f"resources/{index}/path")
             continue
-        paths[resource.path] = index
+        paths[same] = index
         resources.append(resource)
         if resource.is_table and schema is not None:
             schemas.append((resource, schema, resource.schema_path or label))
@@ -485,6 +490,9 @@ def _dialect(dialect: object, where: str, label: str, problems: _Problems) -> bo
 def _schema_document(schema: object, root: Path, where: str, problems: _Problems) -> dict | None:
     if isinstance(schema, dict):
         return schema
+    if str(schema) in problems.documents:
+        return problems.documents[str(schema)]
+    problems.documents[str(schema)] = None  # what a second resource sees if this one fails
     document, errors = jsonfile.read(root, str(schema), "schema-unreadable")
     problems.items.extend(errors)
     if document is None and errors:
@@ -492,6 +500,7 @@ def _schema_document(schema: object, root: Path, where: str, problems: _Problems
     if not isinstance(document, dict):  # null, a list, a number …
         problems.add("schema-invalid", "the schema is not a JSON object", where)
         return None
+    problems.documents[str(schema)] = document
     return document
 
 
@@ -519,7 +528,9 @@ def _table(resource: Resource, schema: object, where: str, root: Path, known: se
     document = _schema_document(schema, root, where, problems)
     if document is None:
         return None
-    problems.schemas.append((where, json.dumps(document, ensure_ascii=False)))
+    if id(document) not in problems.profiled:  # one schema file shared by many tables is checked once
+        problems.profiled.add(id(document))
+        problems.schemas.append((where, json.dumps(document, ensure_ascii=False)))
     before = len(problems.items)
     profile = document.get("$schema")
     if profile is not None and profile != TABLESCHEMA_PROFILE:
@@ -629,6 +640,11 @@ def _field(index: int, raw: dict, names: list[str], primary_key: set[str], missi
     verbatim = raw.get("x-verbatim", False)
     if not isinstance(verbatim, bool):
         problems.add("schema-invalid", f"field {name!r}: x-verbatim must be true or false", where, f"{at}/x-verbatim")
+    elif verbatim and name != "quote":
+        # Verbatim text is exempt from the formula and control-character rules; only the span's
+        # quote must equal its source character for character, so only it may be.
+        problems.add("schema-invalid", f"field {name!r}: x-verbatim is for the span's quote only", where,
+                     f"{at}/x-verbatim")
     field_missing = _missing_values(raw.get("missingValues"), where, f"{at}/missingValues", problems) \
         if "missingValues" in raw else missing
     if len(problems.items) > count:
@@ -717,6 +733,7 @@ def _foreign_keys(raw: object, table: str, names: list[str], known: set[str], wh
 def _check_references(tables: list[Table], problems: _Problems) -> list[Table]:
     """A foreign key must name fields its target table has (else it could not be checked)."""
     fields_of = {t.name: set(t.field_names) for t in tables}
+    keys_of = {t.name: {t.primary_key, *t.unique_keys, *((f.name,) for f in t.fields if f.unique)} for t in tables}
     kept = []
     for table in tables:
         ok = True
@@ -730,6 +747,12 @@ def _check_references(tables: list[Table], problems: _Problems) -> list[Table]:
             if missing:
                 problems.add("schema-invalid", f"foreignKeys/{i} references field(s) {missing}, which "
                              f"{fk.resource} does not have", table.schema_label, f"foreignKeys/{i}")
+                ok = False
+            elif fk.reference_fields not in keys_of[fk.resource]:
+                # A key that may repeat in its table points at no row in particular.
+                problems.add("schema-invalid", f"foreignKeys/{i} references {list(fk.reference_fields)} of "
+                             f"{fk.resource}, which is neither its primary key nor a unique key", table.schema_label,
+                             f"foreignKeys/{i}")
                 ok = False
         if ok:
             kept.append(table)
