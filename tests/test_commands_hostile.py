@@ -513,3 +513,203 @@ def test_a_hostile_file_name_cannot_forge_lines(world, capsys):
     _save(package, descriptor)
     code, stdout, stderr = run(capsys, "info", str(package))
     refused(code, stdout, stderr)
+
+
+# --- span: a quote repeated millions of times ---------------------------------------------
+
+def _replace_text(package: Path, source_id: str, text: str) -> None:
+    """Give a source a new text, with the sha256 its sources row records updated to match."""
+    path = package / "data" / "sources" / f"{source_id}.txt"
+    old = hashlib.sha256(path.read_bytes()).hexdigest()
+    path.write_text(text, encoding="utf-8")
+    table = package / "data" / "sources.csv"
+    csv_text = table.read_text(encoding="utf-8")
+    assert old in csv_text
+    table.write_text(csv_text.replace(old, hashlib.sha256(text.encode("utf-8")).hexdigest()), encoding="utf-8")
+
+
+def test_span_stops_early_on_a_quote_repeated_millions_of_times(world, capsys):
+    import time
+
+    package, _, _ = world
+    _replace_text(package, SOURCE, "a" * 4_000_000)
+    started = time.monotonic()
+    code, stdout, stderr = run(capsys, "span", SOURCE, "a", "--anywhere", "--package", str(package))
+    assert code == 1 and stdout == ""
+    assert "more than 10 times" in stderr and "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]" in stderr
+    assert len(stderr) < 500, stderr[:1000]  # bounded: not four million offsets
+    code, stdout, stderr = run(capsys, "span", SOURCE, "aa", "--anywhere", "--occurrence", "3", "--package",
+                               str(package))
+    assert code == 0 and json.loads(stdout) == {"source_id": SOURCE, "span_start": 2, "span_end": 4, "quote": "aa"}
+    assert time.monotonic() - started < 1.0
+
+
+def test_span_counts_exactly_up_to_ten_and_bounds_a_long_quote():
+    from aapeace.spans import QuoteNotFound, find_quote
+
+    with pytest.raises(QuoteNotFound, match=r"occurs 10 times, at \[0, 2, "):
+        find_quote("ab" * 10, "a")
+    with pytest.raises(QuoteNotFound, match="occurs 3 times"):
+        find_quote("ab" * 3, "a", occurrence=4)
+    with pytest.raises(QuoteNotFound, match="counted from 1"):
+        find_quote("ab", "a", occurrence=0)
+    with pytest.raises(QuoteNotFound) as raised:
+        find_quote("b", "x" * 100_000)
+    assert len(str(raised.value)) < 400
+
+
+# --- generate: validates before vouching for the data ---------------------------------------
+
+def test_generate_refuses_an_invalid_package_and_writes_nothing(small_copy, capsys):
+    pytest.importorskip("aapeace.validators")
+    from packages import get_cell, set_cell
+
+    set_cell(small_copy, "mentions", 0, "quote", get_cell(small_copy, "mentions", 0, "quote") + "!")
+    before = snapshot(small_copy)
+    code, stdout, stderr = run(capsys, "generate", str(small_copy))
+    assert code == 1 and stdout == "" and "Traceback" not in stderr
+    assert "[quote-mismatch]" in stderr and "data/mentions.csv, row 2, field quote" in stderr
+    assert "[hash-mismatch]" not in stderr and "[export-mismatch]" not in stderr  # what generate repairs
+    assert "--allow-invalid" in stderr.splitlines()[-1] and "nothing was written" in stderr
+    assert snapshot(small_copy) == before
+    code, stdout, stderr = run(capsys, "generate", str(small_copy), "--allow-invalid")
+    assert code == 0 and "wrote " in stdout and "datapackage.json" in stdout
+    assert snapshot(small_copy) != before
+
+
+def test_generate_repairs_a_package_whose_only_problem_is_stale_files(small_copy, capsys):
+    pytest.importorskip("aapeace.validators")
+    from packages import set_cell
+
+    from aapeace.validators import validate
+
+    set_cell(small_copy, "actors", 0, "description", "changed")
+    assert {e.code for e in validate(small_copy).errors} <= generate.REPAIRS
+    code, stdout, stderr = run(capsys, "generate", str(small_copy))
+    assert code == 0, stderr
+    assert f"wrote {small_copy / 'data' / 'actors.json'}" in stdout.splitlines()
+    assert validate(small_copy).valid
+
+
+def test_generate_without_the_validator_says_which_extra_to_install(template, tmp_path):
+    package = tmp_path / "pkg"
+    shutil.copytree(template, package)
+    before = snapshot(package)
+    script = ("import sys; sys.modules['aapeace.validators'] = None; from aapeace.cli import main; "
+              f"sys.exit(main(['generate', {str(package)!r}]))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=20)
+    assert result.returncode == 2 and "[validate]" in result.stderr and "Traceback" not in result.stderr
+    assert snapshot(package) == before
+
+
+# --- generate: a source text named in the sources table is the package's own ----------------
+
+@pytest.mark.parametrize("how", ["path", "link"])
+def test_generate_never_overwrites_a_source_text_the_sources_table_names(world, capsys, how):
+    package, _, _ = world
+    text = (package / "data" / "sources" / f"{SOURCE}.txt").read_bytes()
+    (package / "docs").mkdir()
+    (package / "docs" / "errors.md").write_bytes(text)
+    if how == "path":  # the row names a derived file's path
+        _set_source_path(package, SOURCE, "docs/errors.md")
+    else:  # the row names a link, inside the package, to a derived file
+        (package / "data" / "sources" / "mine.txt").symlink_to(Path("..", "..", "docs", "errors.md"))
+        _set_source_path(package, SOURCE, "data/sources/mine.txt")
+    before = snapshot(package.parent)
+    code, stdout, stderr = run(capsys, "generate", str(package), "--allow-invalid")
+    refused(code, stdout, stderr, "[path-unsafe]")
+    assert "docs/errors.md" in stderr and "source text" in stderr
+    assert snapshot(package.parent) == before
+    assert (package / "docs" / "errors.md").read_bytes() == text
+
+
+# --- terminal control characters never reach a terminal raw --------------------------------
+
+HOSTILE_TITLE = "evil\x1b[2K\x1b]52;c;ZWNobyBwd25lZA==\x07\nforged line\x9b31m\u2028"
+RAW = ("\x1b", "\x07", "\x9b", "\u2028")
+
+
+def _clean(*texts: str) -> bool:
+    return not any(c in text for c in RAW for text in texts)
+
+
+def test_info_escapes_control_characters_in_a_cell(world, capsys):
+    from packages import set_cell
+
+    package, _, _ = world
+    set_cell(package, "sources", 0, "title", HOSTILE_TITLE)
+    code, stdout, stderr = run(capsys, "info", str(package))
+    assert code == 0, stderr
+    assert _clean(stdout, stderr)
+    assert "\\x1b[2K\\x1b]52;c;ZWNobyBwd25lZA==\\x07\\nforged line\\x9b31m\\u2028" in stdout
+    assert not any(line.startswith("forged") for line in stdout.splitlines())
+    code, stdout, stderr = run(capsys, "info", str(package), "--format", "json")
+    assert code == 0 and _clean(stdout, stderr)
+    assert HOSTILE_TITLE in [s["title"] for s in json.loads(stdout)["sources"]]  # the JSON keeps the value
+
+
+def test_diff_escapes_control_characters_in_a_cell(world, capsys, template):
+    from packages import set_cell
+
+    package, _, _ = world
+    set_cell(package, "sources", 0, "source_id", HOSTILE_TITLE)
+    for fmt in ("text", "markdown", "json"):
+        code, stdout, stderr = run(capsys, "diff", str(template), str(package), "--allow-invalid", "--values",
+                                   "--format", fmt)
+        assert code in (0, 2) and "Traceback" not in stderr, stderr
+        assert _clean(stdout, stderr), (fmt, stdout, stderr)
+        assert not any(line.startswith("forged") for line in (stdout + stderr).splitlines())
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_validate_escapes_control_characters_in_a_path(world, capsys, fmt):
+    pytest.importorskip("aapeace.validators")
+    package = world[0].rename(world[0].parent / "p\x1b[8m\nkg\x9b")  # the folder the user names, too
+    descriptor = _descriptor(package)
+    next(r for r in descriptor["resources"] if r["name"] == "actors")["path"] = "data/x\x1b[8m.csv"
+    _save(package, descriptor)
+    code, stdout, stderr = run(capsys, "validate", str(package), "--format", fmt)
+    assert code == 1 and _clean(stdout, stderr), (stdout, stderr)
+    if fmt == "text":
+        assert "p\\x1b[8m\\nkg\\x9b" in stdout.splitlines()[-1]
+        assert all(line.count(":") for line in stdout.splitlines())  # no forged line
+    else:
+        assert json.loads(stdout)["package"] == str(package / "datapackage.json")
+
+
+def test_span_and_error_messages_escape_control_characters(world, capsys):
+    package, _, _ = world
+    code, stdout, stderr = run(capsys, "span", "x\x1b[2J\x9b", "q", "--package", str(package))
+    assert code == 1 and _clean(stdout, stderr) and "\\x1b[2J" in stderr
+    code, stdout, stderr = run(capsys, "span", SOURCE, "no such quote\x1b[2J", "--anywhere",
+                               "--package", str(package))
+    assert code == 1 and _clean(stdout, stderr)
+    code, stdout, stderr = run(capsys, "info", str(package / "no\x1b]52;c;x\x07where"))
+    assert code == 2 and _clean(stdout, stderr) and stderr.count("\n") == 1
+
+
+def test_wrote_lines_escape_control_characters_in_the_path(world, capsys):
+    package, _, out = world
+    folder = out / "x\x1b[2K\nforged"
+    code, stdout, stderr = run(capsys, "export", "json", str(folder), "--package", str(package))
+    assert code == 0, stderr
+    assert _clean(stdout, stderr) and "\\x1b[2K\\nforged" in stdout
+    assert all(line.startswith("wrote ") for line in stdout.splitlines())
+
+
+# --- an output folder that is a link the user named --------------------------------------
+
+def test_a_linked_output_folder_is_followed_but_a_link_inside_it_is_refused(world, capsys):
+    package, secret, out = world
+    real = out / "real"
+    real.mkdir()
+    named = out / "named"
+    named.symlink_to(real, target_is_directory=True)
+    (real / "actors.json").symlink_to(secret)  # a link at a file's name, inside the linked folder
+    before = snapshot(out.parent)
+    refused(*run(capsys, "export", "json", str(named), "--package", str(package)), what="symbolic link")
+    assert snapshot(out.parent) == before and secret.read_text(encoding="utf-8") == f"{SECRET}\n"
+    (real / "actors.json").unlink()  # without it, the folder the user named is written, through its link
+    code, stdout, stderr = run(capsys, "export", "json", str(named), "--package", str(package))
+    assert code == 0, stderr
+    assert sorted(p.name for p in real.iterdir()) == ["actors.json", "sources.json"]

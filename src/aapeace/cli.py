@@ -5,11 +5,52 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
+import re
 import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_INVALID, EXIT_CANNOT_RUN = 0, 1, 2
+
+# What never reaches a terminal raw: C0 controls (ESC starts a command: clear a line, hide
+# text, write the clipboard), DEL, C1 controls (a UTF-8 terminal may obey U+009B as ESC [)
+# and the Unicode line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# What json.dumps(ensure_ascii=False) leaves raw (it escapes C0 only).
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029]")
+
+
+def _safe(text: object, lines: bool = False) -> str:
+    """``text`` fit for a terminal: each control character written as ``repr`` shows it
+    (``\\x1b``, ``\\n``), so a cell or a file name can neither command the terminal nor forge a
+    line. With ``lines``, the newlines between the lines of a multi-line output are kept."""
+    return (_CONTROL_BUT_NEWLINE if lines else _CONTROL).sub(lambda m: repr(m.group())[1:-1], str(text))
+
+
+def _escaped(value: object) -> object:
+    """A copy of ``value`` (strings, lists, dicts, dataclasses) with every string made
+    ``_safe``: what a multi-line text output is rendered from, so that a newline in a cell is
+    escaped while the output's own newlines stay."""
+    if isinstance(value, str):
+        return _safe(value)
+    if isinstance(value, dict):
+        return {_escaped(k): _escaped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_escaped(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: _escaped(getattr(value, f.name))
+                                             for f in dataclasses.fields(value) if f.init})
+    return value
+
+
+def _json(value: object, indent: int | None = 2) -> str:
+    """JSON with every control character escaped (json.dumps leaves DEL, C1 and U+2028/2029 raw)."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 @contextlib.contextmanager
@@ -21,12 +62,12 @@ def _progress_bar(enabled: bool):
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("{task.description:<40}"), BarColumn(), TimeElapsedColumn(),
+    with Progress(TextColumn("{task.description:<40}", markup=False), BarColumn(), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("validating", total=None)
 
         def update(what: str, done: int, total: int) -> None:
-            bar.update(task, description=what, completed=done, total=total)
+            bar.update(task, description=_safe(what), completed=done, total=total)
 
         yield update
 
@@ -39,38 +80,64 @@ def _validate(args: argparse.Namespace) -> int:
             **({"max_file_bytes": limits.parse_size(args.max_file_size)} if args.max_file_size else {}),
             **({"max_cell_chars": args.max_cell_length} if args.max_cell_length else {})})
     except ValueError as exc:
-        print(f"aapeace validate: --max-file-size: {exc}", file=sys.stderr)
+        print(_safe(f"aapeace validate: --max-file-size: {exc}"), file=sys.stderr)
         return EXIT_CANNOT_RUN
     with limits.applied(bounds), _progress_bar(sys.stderr.isatty() and not args.quiet) as progress:
         report = validate(args.path, progress)
     if args.format == "json":
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        print(_json(report.to_dict()))
     else:
         for error in report.errors:
-            print(f"{error.location()}: [{error.code}] {error.message}")
+            print(_safe(f"{error.location()}: [{error.code}] {error.message}"))
         if not args.quiet or not report.valid:
             verdict = "valid" if report.valid else f"{len(report.errors)} error(s)"
-            print(f"{report.package}: {verdict}")
+            print(_safe(f"{report.package}: {verdict}"))
     if report.valid:
         return EXIT_OK
     # No descriptor at all: there was nothing to validate, which is a usage problem.
     return EXIT_CANNOT_RUN if {e.code for e in report.errors} == {"descriptor-missing"} else EXIT_INVALID
 
 
-def _one_line(text: str) -> str:
-    """A message on one line: a hostile file name must not forge lines of output."""
-    return text.replace("\r", "\\r").replace("\n", "\\n")
-
-
 def _cannot_run(command: str, message: str) -> int:
-    print(f"aapeace {command}: {_one_line(message)}", file=sys.stderr)
+    print(_safe(f"aapeace {command}: {message}"), file=sys.stderr)
     return EXIT_CANNOT_RUN
+
+
+VALIDATOR_MISSING = ("checking the package before writing its hashes needs the validator: pip install "
+                     "'armenia-azerbaijan-peace[validate]' (or write without checking with --allow-invalid)")
 
 
 def _generate(args: argparse.Namespace) -> int:
     from aapeace import generate
+    from aapeace.model import resolve_descriptor
 
-    return generate.main(args.path, args.check)
+    descriptor_path = resolve_descriptor(args.path)
+    if args.check:
+        stale = generate.stale(descriptor_path)
+        for path in stale:
+            print(_safe(f"stale: {path}"))
+        return EXIT_INVALID if stale else EXIT_OK
+    plan = generate.prepare(descriptor_path)  # every file derived and every target checked
+    if not args.allow_invalid:
+        # The hashes written vouch for the data: never for data the validator refuses.
+        try:
+            from aapeace.validators import iter_errors
+            problems = generate.blocking(list(iter_errors(descriptor_path)))
+        except ImportError as exc:
+            return _cannot_run("generate", f"{VALIDATOR_MISSING}; missing: {exc.name or exc}")
+        if problems:
+            from aapeace.diff import error_lines
+
+            print(_safe(f"aapeace generate: {descriptor_path} is not a valid package ({len(problems)} error(s) "
+                        "that generate does not repair):"), file=sys.stderr)
+            for line in error_lines(problems):
+                print(f"  {_safe(line)}", file=sys.stderr)
+            print("aapeace generate: nothing was written (its hashes would vouch for data the validator refuses): "
+                  "fix the errors (`aapeace validate`), or write anyway with --allow-invalid", file=sys.stderr)
+            return EXIT_INVALID
+    for path in plan.write():
+        print(_safe(f"wrote {path}"))
+    return EXIT_OK
 
 
 def _span(args: argparse.Namespace) -> int:
@@ -81,7 +148,7 @@ def _span(args: argparse.Namespace) -> int:
     try:
         text, body = source_of(data, args.source_id)
     except UnknownSource as exc:
-        print(_one_line(str(exc)), file=sys.stderr)
+        print(_safe(exc), file=sys.stderr)
         return EXIT_INVALID
     if body is None and not args.anywhere:
         return _cannot_run("span", f"the sources row of {args.source_id!r} gives no body_start/body_end as whole "
@@ -89,15 +156,11 @@ def _span(args: argparse.Namespace) -> int:
     try:
         span = find_quote(text, args.quote, args.occurrence, None if args.anywhere else body)
     except QuoteNotFound as exc:
-        print(f"{args.source_id}: {_one_line(str(exc))}", file=sys.stderr)
+        print(_safe(f"{args.source_id}: {exc}"), file=sys.stderr)
         return EXIT_INVALID
-    print(json.dumps({"source_id": args.source_id, "span_start": span.start, "span_end": span.end,
-                      "quote": span.quote}, ensure_ascii=False))
+    print(_json({"source_id": args.source_id, "span_start": span.start, "span_end": span.end,
+                 "quote": span.quote}, indent=None))
     return EXIT_OK
-
-
-def _print_json(value: object) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2))
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -106,9 +169,9 @@ def _info(args: argparse.Namespace) -> int:
 
     summary = info.summary(open_dataset(args.path))
     if args.format == "json":
-        _print_json(summary)
+        print(_json(summary))
     else:
-        print(info.render_text(summary))
+        print(_safe(info.render_text(_escaped(summary)), lines=True))
     return EXIT_OK
 
 
@@ -128,10 +191,10 @@ def _diff(args: argparse.Namespace) -> int:
     if invalid:
         for label, errors in invalid.items():
             path = args.old if label == "OLD" else args.new
-            print(f"aapeace diff: {label} ({_one_line(str(path))}) is not a valid package "
-                  f"({len(errors)} error(s)):", file=sys.stderr)
+            print(_safe(f"aapeace diff: {label} ({path}) is not a valid package ({len(errors)} error(s)):"),
+                  file=sys.stderr)
             for line in diff.error_lines(errors):
-                print(f"  {_one_line(line)}", file=sys.stderr)
+                print(f"  {_safe(line)}", file=sys.stderr)
         if not args.allow_invalid:
             print("aapeace diff: refusing to present corrupt input as changes; fix the package "
                   "(`aapeace validate`), or compare what can be read with --allow-invalid", file=sys.stderr)
@@ -139,17 +202,17 @@ def _diff(args: argparse.Namespace) -> int:
     result = diff.compare(open_dataset(args.old), open_dataset(args.new),
                           allow_unreadable=args.allow_invalid)
     if args.format == "json":
-        _print_json({**result.to_dict(), "valid": not invalid})
+        print(_json({**result.to_dict(), "valid": not invalid}))
     elif args.format == "markdown":
-        print(diff.render_markdown(result), end="")
+        print(_safe(diff.render_markdown(_escaped(result)), lines=True), end="")
     else:
-        print(diff.render_text(result, values=args.values))
+        print(_safe(diff.render_text(_escaped(result), values=args.values), lines=True))
     if invalid:
         print(f"aapeace diff: {' and '.join(invalid)} {'is' if len(invalid) == 1 else 'are'} not valid: "
               "the comparison above is of what could be read, not a release check", file=sys.stderr)
     if args.check_version and not result.version_ok:
-        print(f"aapeace diff: version {result.new_version} does not cover the changes "
-              f"(they need a {result.required_bump} bump over {result.old_version})", file=sys.stderr)
+        print(_safe(f"aapeace diff: version {result.new_version} does not cover the changes "
+                    f"(they need a {result.required_bump} bump over {result.old_version})"), file=sys.stderr)
         return EXIT_INVALID
     return EXIT_INVALID if args.exit_code and not result.empty else EXIT_OK
 
@@ -164,7 +227,7 @@ def _export(args: argparse.Namespace) -> int:
     except ExportError as exc:
         return _cannot_run("export", str(exc))
     for path in written:
-        print(f"wrote {path}")
+        print(_safe(f"wrote {path}"))
     return EXIT_OK
 
 
@@ -173,7 +236,7 @@ def _browse(args: argparse.Namespace) -> int:
     from aapeace.dataset import open_dataset
 
     written = browse.write(open_dataset(args.package), Path(args.out))
-    print(f"wrote {written}")
+    print(_safe(f"wrote {written}"))
     return EXIT_OK
 
 
@@ -183,10 +246,10 @@ def _release(args: argparse.Namespace) -> int:
     try:
         written = release(Path(args.checkout), Path(args.outdir), isolation=not args.no_isolation)
     except ReleaseError as exc:
-        print(f"aapeace release: {exc}", file=sys.stderr)
+        print(_safe(f"aapeace release: {exc}"), file=sys.stderr)
         return EXIT_INVALID if exc.invalid else EXIT_CANNOT_RUN
     for path in written:
-        print(f"wrote {path}")
+        print(_safe(f"wrote {path}"))
     return EXIT_OK
 
 
@@ -212,10 +275,16 @@ def parser() -> argparse.ArgumentParser:
     v.set_defaults(run=_validate)
 
     g = commands.add_parser("generate", help="regenerate derived files (JSON Schemas, JSON exports, hashes, docs)",
-                            description="Regenerate every derived file from the Table Schemas and CSVs; "
-                                        "with --check, write nothing and exit 1 if any is stale.")
+                            description="Regenerate every derived file from the Table Schemas and CSVs. The "
+                                        "package is validated first: errors other than stale derived files "
+                                        "(hashes, exports, JSON Schemas) stop it, exit 1, nothing written, "
+                                        "unless --allow-invalid. With --check, write nothing and exit 1 if any "
+                                        "file is stale.")
     g.add_argument("path", nargs="?", help="a datapackage.json or its folder (default: the shipped package)")
     g.add_argument("--check", action="store_true", help="report stale files instead of writing them")
+    g.add_argument("--allow-invalid", action="store_true",
+                   help="write even when the package has errors other than stale derived files (by default: "
+                        "validate first, exit 1 with the errors and write nothing; needs the validate extra)")
     g.set_defaults(run=_generate)
 
     s = commands.add_parser("span", help="find the offsets of an exact quote in a source text",
@@ -259,7 +328,9 @@ def parser() -> argparse.ArgumentParser:
                                         "into the folder OUT; sqlite writes one database (OUT, or "
                                         "OUT/<name>.sqlite if OUT is a folder) with the keys declared. "
                                         "csv-safe prefixes cells that a spreadsheet would run as formulas with "
-                                        "' (the canonical CSVs stay exact). Existing files are never overwritten.")
+                                        "' (the canonical CSVs stay exact). Existing files are never overwritten. OUT is "
+                                        "followed if it is itself a symbolic link (you named it, as with cp); "
+                                        "a link inside it or at a file's name is refused.")
     e.add_argument("format", choices=["json", "sqlite", "parquet", "csv-safe"], help="the export format")
     e.add_argument("out", help="the folder (or, for sqlite, the database file) to write")
     e.add_argument("--package", help="the package (default: the shipped package)")
@@ -270,7 +341,9 @@ def parser() -> argparse.ArgumentParser:
                             description="Write one HTML file (no server, no network) showing each source text with "
                                         "every cited span highlighted; choose a row to mark its span, a passage to "
                                         "list the rows citing it; filter by table, actor and source; a timeline of "
-                                        "the events. Never overwrites a file.")
+                                        "the events. Never overwrites a file. An output folder that is itself a "
+                                        "symbolic link is followed (you named it, as with cp); a link at the "
+                                        "file's name is refused.")
     b.add_argument("-o", "--out", default=".",
                    help="the HTML file to write, or a folder for <name>-<version>.html (default: the current folder)")
     b.add_argument("--package", help="the package (default: the shipped package)")

@@ -5,7 +5,12 @@ data dictionary, coverage report and error catalogue (docs/), and each resource'
 and ``bytes`` in the descriptor. Nothing else is written: the CSVs, texts and Table
 Schemas are the user's. Everything is derived from the model and read through the one
 door; everything is written through ``files.Writer`` inside the package's folder, never
-through or over a symbolic link, and never over a file the package declares as its own.
+through or over a symbolic link, and never over a file the package declares as its own
+(a resource, a Table Schema, or a source text named in the ``sources`` table's ``path``).
+
+``aapeace generate`` validates the package before writing (the hashes it writes vouch for
+the data): it refuses a package with errors other than the stale derived files it repairs
+(``REPAIRS``). The functions here do not validate: tests use them on broken packages.
 """
 from __future__ import annotations
 
@@ -15,9 +20,14 @@ from pathlib import Path
 from . import coverage, dictionary, exports, files, jsonschemas
 from .dataset import Dataset
 from .errors import CATALOGUE, LAYERS, PackageError, ValidationError
-from .model import DESCRIPTOR, open_package, resolve_descriptor
+from .model import DESCRIPTOR, Package, open_package
 
 DOCS = ("docs/data-dictionary.md", "docs/coverage.md", "docs/errors.md")
+
+# The validator's codes for a stale derived file: what ``generate`` itself repairs, so they
+# do not stop it. Any other error does (unless ``--allow-invalid``).
+REPAIRS = frozenset({"hash-mismatch", "bytes-mismatch", "export-missing", "export-unreadable", "export-mismatch",
+                     "export-row-invalid", "export-duplicate-key", "jsonschema-stale"})
 
 
 def _json(value: object) -> str:
@@ -31,14 +41,50 @@ def _error_catalogue() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _refuse_collisions(derived: dict[str, str], owned: dict[str, str]) -> None:
-    """A derived file may never take the place of a file the package declares (a table whose
-    path ends in .json would otherwise have its CSV overwritten by its own export)."""
+def _same_file_key(root: Path, relative: str) -> tuple[str, Path | None]:
+    """What two package paths are compared by: the path as a case-insensitive file system or
+    Windows reads it, and where it leads (a link inside the package to a derived file)."""
+    try:
+        resolved = (root / relative).resolve()
+    except (OSError, RuntimeError, ValueError):
+        resolved = None
+    return relative.replace("\\", "/").casefold(), resolved
+
+
+def _owned(package: Package, data: Dataset) -> dict[str, tuple[str, str]]:
+    """Every path the package owns -> (what it is, the file that declares it): the resources,
+    their Table Schemas and every source text the sources table names (read through the
+    one door)."""
+    owned = {r.path: (f"resource {r.name}", DESCRIPTOR) for r in package.resources}
+    owned.update({r.schema_path: (f"the Table Schema of {r.name}", DESCRIPTOR)
+                  for r in package.resources if r.schema_path})
+    if package.has_table("sources") and package.table("sources").field("path") is not None:
+        table = package.table("sources")
+        for number, row in zip(data.row_numbers("sources"), data.rows("sources")):
+            if row.get("path"):
+                owned.setdefault(row["path"], (f"the source text of {row.get('source_id', '')!r} "
+                                               f"({table.path}, row {number})", table.path))
+    return owned
+
+
+def _refuse_collisions(root: Path, derived: dict[str, str], owned: dict[str, tuple[str, str]]) -> None:
+    """A derived file may never take the place of a file the package owns (a table whose
+    path ends in .json would otherwise have its CSV overwritten by its own export; a source
+    text at docs/errors.md by the error catalogue)."""
+    keys: dict[object, str] = {}
+    for relative in owned:
+        name, resolved = _same_file_key(root, relative)
+        keys[name] = relative
+        if resolved is not None:
+            keys[resolved] = relative
     for relative in derived:
-        if relative in owned:
+        name, resolved = _same_file_key(root, relative)
+        hit = keys.get(name) or (keys.get(resolved) if resolved is not None else None)
+        if hit is not None:
+            what, where = owned[hit]
             raise PackageError(ValidationError(
-                "path-unsafe", f"the derived file {relative} would overwrite {owned[relative]}, which the package "
-                "declares as its own; nothing is written", file=DESCRIPTOR))
+                "path-unsafe", f"the derived file {relative} would overwrite {hit}, {what}, which the package "
+                "owns; nothing is written", file=where))
 
 
 def _derived(descriptor_path: Path, with_docs: bool, with_exports: bool) -> tuple[Path, dict[str, str]]:
@@ -60,9 +106,7 @@ def _derived(descriptor_path: Path, with_docs: bool, with_exports: bool) -> tupl
         raw = descriptor["resources"][resource.index]
         raw["hash"] = f"sha256:{files.sha256_hex(content)}"
         raw["bytes"] = len(content)
-    owned = {r.path: f"resource {r.name}" for r in package.resources}
-    owned.update({r.schema_path: f"the Table Schema of {r.name}" for r in package.resources if r.schema_path})
-    _refuse_collisions(out, owned)
+    _refuse_collisions(root, out, _owned(package, data))
     name = package.descriptor_path.name
     if name in out:
         raise PackageError(ValidationError("path-unsafe", f"a derived file would overwrite the descriptor {name}",
@@ -97,22 +141,36 @@ def stale(descriptor_path: Path, with_docs: bool = True) -> list[Path]:
     return [root / relative for relative in _stale(root, out)]
 
 
+class Plan:
+    """The derived files of one package, computed and with every target checked, not yet written."""
+
+    def __init__(self, root: Path, out: dict[str, str]) -> None:
+        self.root, self.out = root, out
+        self.writer = files.Writer(root, overwrite=True, create=False)
+        self.writer.check(list(out))
+
+    def write(self) -> list[Path]:
+        """Write every stale derived file (and only those); return them."""
+        return [self.writer.write(relative, self.out[relative]) for relative in _stale(self.root, self.out)]
+
+
+def prepare(descriptor_path: Path, with_docs: bool = True, with_exports: bool = True) -> Plan:
+    """Every derived file computed and every target checked (PackageError or
+    files.WriteRefused otherwise); nothing is written yet."""
+    return Plan(*_derived(Path(descriptor_path), with_docs, with_exports))
+
+
 def write(descriptor_path: Path, with_docs: bool = True, with_exports: bool = True) -> list[Path]:
     """Write every stale derived file (and only those) inside the package's folder; return them.
-    Every target is checked before the first is written (files.WriteRefused otherwise)."""
-    root, out = _derived(Path(descriptor_path), with_docs, with_exports)
-    writer = files.Writer(root, overwrite=True, create=False)
-    writer.check(list(out))
-    return [writer.write(relative, out[relative]) for relative in _stale(root, out)]
+    Every target is checked before the first is written (files.WriteRefused otherwise).
+    The package is not validated: ``aapeace generate`` does that first."""
+    return prepare(descriptor_path, with_docs, with_exports).write()
 
 
-def main(path: str | None, check: bool) -> int:
-    descriptor_path = resolve_descriptor(path)
-    if check:
-        out = stale(descriptor_path)
-        for p in out:
-            print(f"stale: {p}")
-        return 1 if out else 0
-    for p in write(descriptor_path):
-        print(f"wrote {p}")
-    return 0
+def blocking(errors: list[ValidationError]) -> list[ValidationError]:
+    """The validator's errors that ``generate`` does not repair (an ``errors-capped`` entry
+    counts when it counts one of them)."""
+    out = [e for e in errors if e.code not in REPAIRS and e.code != "errors-capped"]
+    codes = {e.code for e in out}
+    return out + [e for e in errors if e.code == "errors-capped"
+                  and any(f" more {code} error" in e.message for code in codes)]

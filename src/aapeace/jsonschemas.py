@@ -23,6 +23,9 @@ def anchored(pattern: str) -> str:
 # A text cell may not open as a spreadsheet formula (validators/text.py, formula-prefix);
 # verbatim quotes are exempt, and for a list it is the cell's first character, its first item's.
 FORMULA_START = {"pattern": r"^[=+\-@\t\r]"}
+# Nor may it hold a control character but tab, LF and CR (validators/tables.py, control-character).
+CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+FORMULA_OR_CONTROL = {"pattern": FORMULA_START["pattern"] + "|" + CONTROL}
 
 
 def _value_schema(field: Field) -> dict:
@@ -37,9 +40,10 @@ def _value_schema(field: Field) -> dict:
             item["enum"] = list(field.enum)
         if field.pattern is not None:
             item["pattern"] = anchored(field.pattern)
-        schema["items"] = item
         if guard:
+            item["not"] = {"pattern": CONTROL}
             schema["prefixItems"] = [{"not": FORMULA_START}]
+        schema["items"] = item
         return schema
     for value, theirs in ((field.minimum, "minimum"), (field.maximum, "maximum"), (field.min_length, "minLength"),
                           (field.max_length, "maxLength")):
@@ -50,7 +54,7 @@ def _value_schema(field: Field) -> dict:
     if field.pattern is not None:
         schema["pattern"] = anchored(field.pattern)
     if guard:
-        schema["not"] = FORMULA_START
+        schema["not"] = FORMULA_OR_CONTROL
     if kind == "integer":
         schema.setdefault("minimum", -(2**63))
         schema.setdefault("maximum", 2**63 - 1)

@@ -613,9 +613,10 @@ def _field(index: int, raw: dict, names: list[str], primary_key: set[str], missi
     if kind != "list" and "delimiter" in raw:
         refuse("delimiter", "delimiter applies to list fields only")
     delimiter = raw.get("delimiter", ",")
-    if not isinstance(delimiter, str) or not delimiter or any(c in delimiter for c in '"\r\n\\'):
+    if not isinstance(delimiter, str) or not delimiter \
+            or any(c in '"\\' or ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f for c in delimiter):
         refuse("delimiter", f"delimiter {delimiter!r} must be a non-empty text without quotes, backslashes or "
-               "line breaks")
+               "control characters")
     truth = {}
     for key, default in (("trueValues", DEFAULT_TRUE), ("falseValues", DEFAULT_FALSE)):
         value = raw.get(key, list(default))

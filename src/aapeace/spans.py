@@ -52,16 +52,36 @@ def source_of(data: Dataset, source_id: str) -> tuple[str, tuple[int, int] | Non
             else None
         return text, body
     known = [row.get("source_id", "") for row in data.rows("sources")]
-    raise UnknownSource(f"unknown source_id {source_id!r}; known: {', '.join(known)}")
+    more = f" and {len(known) - SHOWN_OFFSETS:,} more" if len(known) > SHOWN_OFFSETS else ""
+    raise UnknownSource(f"unknown source_id {_shown(source_id)}; known: {', '.join(known[:SHOWN_OFFSETS])}{more}")
 
 
-def occurrences(text: str, quote: str) -> list[int]:
-    """Every offset at which ``quote`` starts in ``text`` (overlapping matches included)."""
-    found, at = [], text.find(quote)
-    while at != -1:
+# How many offsets a message about a repeated quote lists; the search stops one past them.
+SHOWN_OFFSETS = 10
+# How many characters of the quote a message repeats.
+SHOWN_QUOTE = 200
+
+
+def occurrences(text: str, quote: str, limit: int | None = None,
+                within: tuple[int, int] | None = None) -> list[int]:
+    """The offsets at which ``quote`` starts in ``text`` (overlapping matches included), in
+    order, lying wholly inside ``within`` (start, end) if given; at most ``limit`` of them:
+    the search stops there, so a quote repeated millions of times costs only what is asked."""
+    lo, hi = within if within else (0, len(text))
+    found: list[int] = []
+    if not quote:
+        return found
+    at = text.find(quote, lo, hi)
+    while at != -1 and (limit is None or len(found) < limit):
         found.append(at)
-        at = text.find(quote, at + 1)
+        at = text.find(quote, at + 1, hi)
     return found
+
+
+def _shown(quote: str) -> str:
+    if len(quote) <= SHOWN_QUOTE:
+        return repr(quote)
+    return f"{quote[:SHOWN_QUOTE]!r}… ({len(quote):,} characters)"
 
 
 def find_quote(text: str, quote: str, occurrence: int | None = None,
@@ -69,23 +89,32 @@ def find_quote(text: str, quote: str, occurrence: int | None = None,
     """Locate ``quote`` exactly in ``text``.
 
     ``within`` limits the search to a (start, end) window such as the article body;
-    ``occurrence`` (1-based) picks one when the quote occurs more than once there.
+    ``occurrence`` (1-based) picks one when the quote occurs more than once there. The
+    search stops as soon as the answer is known: at the chosen occurrence, or (with none
+    chosen) one past the offsets a message about a repeated quote lists.
     """
     if not quote:
         raise QuoteNotFound("the quote is empty")
+    if occurrence is not None and occurrence < 1:
+        raise QuoteNotFound(f"occurrence {occurrence} asked: occurrences are counted from 1")
     lo, hi = within if within else (0, len(text))
-    starts = [s for s in occurrences(text, quote) if lo <= s and s + len(quote) <= hi]
+    lo, hi = max(lo, 0), min(hi, len(text))
+    wanted = SHOWN_OFFSETS + 1 if occurrence is None else occurrence
+    starts = occurrences(text, quote, wanted, (lo, hi))
     if not starts:
         hint = ""
-        if "\u00a0" in text[lo:hi] and quote.replace("\u00a0", " ") != quote.replace(" ", "\u00a0"):
+        if text.find("\u00a0", lo, hi) != -1 and quote.replace("\u00a0", " ") != quote.replace(" ", "\u00a0"):
             hint = " (the text has non-breaking spaces, U+00A0: copy them exactly)"
-        raise QuoteNotFound(f"quote not found{hint}: {quote!r}")
+        raise QuoteNotFound(f"quote not found{hint}: {_shown(quote)}")
     if occurrence is None:
+        if len(starts) > SHOWN_OFFSETS:
+            raise QuoteNotFound(f"quote occurs more than {SHOWN_OFFSETS} times, first at {starts[:SHOWN_OFFSETS]}: "
+                                "choose one with an occurrence number")
         if len(starts) > 1:
             raise QuoteNotFound(
                 f"quote occurs {len(starts)} times, at {starts}: choose one with an occurrence number")
         occurrence = 1
-    if not 1 <= occurrence <= len(starts):
+    if occurrence > len(starts):  # the whole window was searched: the count is exact
         raise QuoteNotFound(f"occurrence {occurrence} asked, but the quote occurs {len(starts)} times")
     start = starts[occurrence - 1]
     return Span(start, start + len(quote), quote)
