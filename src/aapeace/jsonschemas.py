@@ -42,7 +42,9 @@ def _value_schema(field: Field) -> dict:
             item["pattern"] = anchored(field.pattern)
         if guard:
             item["not"] = {"pattern": CONTROL}
-            schema["prefixItems"] = [{"not": FORMULA_START}]
+            # prefixItems takes the first item away from `items` (2020-12), so it repeats the
+            # item's rules and adds the formula guard, which only a cell's first item needs.
+            schema["prefixItems"] = [{"allOf": [item, {"not": FORMULA_START}]}]
         schema["items"] = item
         return schema
     for value, theirs in ((field.minimum, "minimum"), (field.maximum, "maximum"), (field.min_length, "minLength"),
