@@ -51,7 +51,7 @@ def _collected(files: set[str]) -> set[str]:
     import sys
 
     # -m "": the slow tests (install modes, release builds) count too, though the default run leaves them out.
-    result = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-m", "",
+    result = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-m", "", "-n", "0",
                              *sorted(files)], cwd=CHECKOUT / "tests", capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     return {line.strip() for line in result.stdout.splitlines() if "::" in line}

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from aapeace.validators import registry
 from aapeace.validators.reading import read_csv
-from aapeace.validators.render import export_matches
+from aapeace.validators.json_render import export_matches
 from aapeace.validators.types import typed_table
-from aapeace import csvio, exports
+from aapeace import csvio, jsonrows
 from packages import tables
 from strategies import TABLES, cell, table_rows
 
@@ -51,7 +51,7 @@ def test_generated_exports_match_and_any_changed_byte_is_seen(drawn, chunk, data
         (root / table.path).write_text(text, encoding="utf-8", newline="")
         path = root / table.export_path
         # the export as the reference writer (json.dumps per row, what `generate` writes) has it
-        path.write_text(exports.dumps(exports.typed_rows(table, text)), encoding="utf-8", newline="")
+        path.write_text(jsonrows.dumps(jsonrows.typed_rows(table, text)), encoding="utf-8", newline="")
         rows = _checked(root, table)
         assert export_matches(root, table, rows, chunk) is True, table.name
         raw = bytearray(path.read_bytes())

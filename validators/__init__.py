@@ -20,7 +20,7 @@ from aapeace import files, limits
 from aapeace.errors import CATALOGUE, ValidationError
 from aapeace.model import Package, Table, read_package, resolve_descriptor
 
-from . import contract, descriptor as layer1, exports as layer5, keys, registry, spans as layer4, tables  # noqa: F401
+from . import contract, descriptor as layer1, json_exports as layer5, keys, registry, spans as layer4, tables  # noqa: F401
 from .reading import CsvTable, read_bytes, read_csv
 from .types import typed_table
 

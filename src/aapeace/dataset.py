@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import csvio, exports, files
+from . import csvio, files, jsonrows
 from .errors import PackageError, ValidationError
 from .model import Package, Table, open_package
 
@@ -78,7 +78,7 @@ class Dataset:
             typed = {}
             for f in table.fields:
                 try:
-                    typed[f.name] = exports.typed_value(row[f.name], f)
+                    typed[f.name] = jsonrows.typed_value(row[f.name], f)
                 except ValueError as exc:
                     raise PackageError(ValidationError(
                         "type-error", f"{row[f.name]!r} is not a {f.type} ({exc}); run `aapeace validate` for "

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from . import exports, files, parquet, spreadsheet, sqlite
+from . import files, jsonrows, parquet, spreadsheet, sqlite
 from .dataset import Dataset
 
 FORMATS = ("json", "sqlite", "parquet", "csv-safe")
@@ -28,7 +28,7 @@ class ExportError(RuntimeError):
 
 
 def _json(data: Dataset, name: str, path: Path) -> None:
-    path.write_text(exports.dumps(data.typed_rows(name)), encoding="utf-8", newline="\n")
+    path.write_text(jsonrows.dumps(data.typed_rows(name)), encoding="utf-8", newline="\n")
 
 
 def _csv_safe(data: Dataset, name: str, path: Path) -> None:

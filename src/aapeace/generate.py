@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import coverage, dictionary, exports, files, jsonschemas
+from . import coverage, dictionary, files, jsonrows, jsonschemas
 from .dataset import Dataset
 from .errors import CATALOGUE, LAYERS, PackageError, ValidationError
 from .model import DESCRIPTOR, Package, open_package
@@ -95,7 +95,7 @@ def _derived(descriptor_path: Path, with_docs: bool, with_exports: bool) -> tupl
     for table in package.tables:
         out[table.json_schema_path] = _json(jsonschemas.row_schema(table))
         if with_exports:
-            out[table.export_path] = exports.dumps(data.typed_rows(table.name))
+            out[table.export_path] = jsonrows.dumps(data.typed_rows(table.name))
     if with_docs:
         out["docs/data-dictionary.md"] = dictionary.render(package.tables)
         out["docs/coverage.md"] = coverage.render(data)

@@ -24,7 +24,7 @@ import pandas as pd
 from . import files
 from .dataset import Dataset
 from .errors import CATALOGUE, PackageError, ValidationError
-from .exports import INTEGER, NUMBER
+from .jsonrows import INTEGER, NUMBER
 from .model import Field, Package, Table, open_package
 
 PERIOD_FREQ = {4: "Y", 7: "M", 10: "D"}

@@ -1,6 +1,6 @@
 """Render a table's JSON export from its CSV columns, vectorised.
 
-The reference is ``aapeace.exports.dumps`` (json.dumps per row); this produces the same
+The reference is ``aapeace.jsonrows.dumps`` (json.dumps per row); this produces the same
 bytes from whole pyarrow columns, so layer 5 can confirm an export with one byte
 comparison instead of parsing and checking every row. A property test holds the two to
 byte equality. Field types it cannot render exactly (number, boolean, date) return None,

@@ -9,12 +9,12 @@ import jsonschema
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from aapeace import exports, files, jsonfile, jsonschemas, limits
+from aapeace import files, jsonfile, jsonrows, jsonschemas, limits
 from aapeace.errors import ValidationError
 from aapeace.model import Package, Table
 
 from .reading import CsvTable
-from .render import export_matches
+from .json_render import export_matches
 
 # The generated JSON Schemas close every pattern with a lookahead for Python-based tools
 # (jsonschemas.anchored); RE2 has no lookahead and needs none: its `$` ends the text.
@@ -83,7 +83,7 @@ def _same(a: object, b: object) -> bool:
 
 def expected_rows(table: Table, data: CsvTable) -> list[dict]:
     columns = [data.columns[f.name].to_pylist() for f in table.fields]
-    return [{f.name: exports.typed_value(cell, f) for f, cell in zip(table.fields, cells)} for cells in zip(*columns)]
+    return [{f.name: jsonrows.typed_value(cell, f) for f, cell in zip(table.fields, cells)} for cells in zip(*columns)]
 
 
 def check_export(table: Table, package: Package, data: CsvTable) -> Iterator[ValidationError]:
