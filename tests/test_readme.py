@@ -33,19 +33,15 @@ def test_the_readme_has_tested_examples_for_every_kind_of_user():
         assert needle in code, needle
 
 
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("readme")
-    shutil.copy2(CHECKOUT / "datapackage.json", root)
+def test_readme_blocks_run_in_order(tmp_path):
+    # One test, not one per block: the blocks build on each other (one writes what the next
+    # reads), and a parallel run must not split them between workers.
+    shutil.copy2(CHECKOUT / "datapackage.json", tmp_path)
     for folder in ("schemas", "data", "docs"):
-        shutil.copytree(CHECKOUT / folder, root / folder)
-    return root
-
-
-@pytest.mark.parametrize("index", range(len(BLOCKS)), ids=[f"{i}-{k}" for i, (k, _) in enumerate(BLOCKS)])
-def test_readme_block_runs(index, workdir):
-    kind, code = BLOCKS[index]
+        shutil.copytree(CHECKOUT / folder, tmp_path / folder)
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    command = [sys.executable, "-c", code] if kind == "python" else ["bash", "-euo", "pipefail", "-c", code]
-    result = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, f"README block {index} ({kind}) failed:\n{code}\n{result.stdout}\n{result.stderr}"
+    for index, (kind, code) in enumerate(BLOCKS):
+        command = [sys.executable, "-c", code] if kind == "python" else ["bash", "-euo", "pipefail", "-c", code]
+        result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, \
+            f"README block {index} ({kind}) failed:\n{code}\n{result.stdout}\n{result.stderr}"
