@@ -93,6 +93,19 @@ def apply(edit: dict, root: Path) -> None:
         text = path.read_text(encoding="utf-8")
         assert edit["old"] in text, edit
         path.write_text(text.replace(edit["old"], edit["new"], edit.get("count", -1)), encoding="utf-8", newline="")
+    elif op == "schema_delete_field":  # a field gone from the schema and its column from the CSV
+        schema_path = root / "schemas" / f"{edit['table']}.json"
+        document = json.loads(schema_path.read_text(encoding="utf-8"))
+        document["fields"] = [f for f in document["fields"] if f["name"] != edit["field"]]
+        schema_path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+        header, rows = read_rows(root / "data" / f"{edit['table']}.csv")
+        at = header.index(edit["field"])
+        write_rows(root / "data" / f"{edit['table']}.csv", header[:at] + header[at + 1:],
+                   [r[:at] + r[at + 1:] for r in rows])
+    elif op == "keep_resources":
+        document = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+        document["resources"] = [r for r in document["resources"] if r["name"] in edit["names"]]
+        (root / "datapackage.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
     elif op == "rename":
         path.rename(root / edit["to"])
     elif op == "add_link":  # a second name for a file inside the package

@@ -47,8 +47,6 @@ def check_contract(package: Package) -> Iterator[ValidationError]:
         yield from _field_rules(table, SPAN_CONTRACT)
         if SOURCE_KEY not in table.foreign_keys and table.field("source_id") is not None:
             yield _loosened(table, "source_id is not declared a foreign key to sources.source_id", "foreignKeys")
-    if not span_tables:
-        return
     if not package.has_table(SOURCES):
         yield ValidationError("contract-loosened", "the package has no sources table (a resource named sources "
                               "with a Table Schema), so no span could be checked against its text",
@@ -65,9 +63,11 @@ def check_plain_files(package: Package, source_paths: set[str] | None) -> Iterat
     """A resource that is not a table must be a source text that a sources row names: any
     other file is one no rule reads, and a table renamed into such a file (``.txt``, no
     schema) would leave the contract unnoticed. ``source_paths`` is None when the sources
-    table could not be read (its own errors say why)."""
-    if source_paths is None:
-        return
+    table could not be read (its own errors say why); with no sources table at all, every
+    plain file is such a file."""
+    if source_paths is None and package.has_table(SOURCES):
+        return  # the sources table could not be read: its own errors say why
+    source_paths = source_paths or set()
     for resource in package.resources:
         if not resource.is_table and resource.path not in source_paths:
             yield ValidationError("contract-loosened", f"resources/{resource.index} ({resource.path}) is neither a "

@@ -51,6 +51,9 @@ def load_sources(package: Package, loaded: dict[str, tuple[Table, CsvTable]]
     if "sources" not in loaded:
         return {}, []
     table, data = loaded["sources"]
+    needed = ("source_id", "path", "sha256", "length", "body_start", "body_end")
+    if any(table.field(name) is None for name in needed):
+        return {}, []  # the contract reports what the sources table lacks; no text can be checked
     texts, errors = {}, []
     read: dict[str, tuple[str, str | None, list[ValidationError]] | files.Refused] = {}  # each file read once
     rows = {name: data.columns[name].to_pylist() for name in ("source_id", "path", "sha256")}

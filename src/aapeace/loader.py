@@ -189,8 +189,21 @@ def _precision_dates(table: Table, field: Field, rows: list[dict[str, str]], num
     return values
 
 
+def _required(table: Table, field: Field, rows: list[dict[str, str]], numbers: list[int]) -> None:
+    """A required or key cell must hold a value: a schema that declares the value missing (a
+    fork's missingValues holding a quote, say) must not load it as missing."""
+    if not field.must_be_present:
+        return
+    for number, row in zip(numbers, rows):
+        if row[field.name] in field.missing_values:
+            raise LoadError(f"{table.path}, row {number}, field {field.name}: [required-missing] a value is "
+                            f"required{HINT}", code="required-missing", file=table.path, row=number,
+                            field=field.name)
+
+
 def column(table: Table, field: Field, rows: list[dict[str, str]], numbers: list[int]):
     """One column as the typed pandas array ``load()`` returns."""
+    _required(table, field, rows, numbers)
     kind = field.type
     if kind == "integer":
         values, absent = _cells(table, field, rows, numbers, lambda raw: _integer(raw, field))

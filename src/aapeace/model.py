@@ -272,7 +272,7 @@ class _Problems:
         self.items: list[ValidationError] = []
         self.schemas: list[tuple[str, str]] = []
         # schema path -> its document: one file named by a thousand resources is read once
-        self.documents: dict[str, dict | None] = {}
+        self.documents: dict[object, dict | None] = {}
         self.profiled: set[int] = set()
 
     def add(self, code: str, message: str, file: str, field: str | None = None) -> None:
@@ -453,6 +453,11 @@ def _resource(index: int, raw: object, root: Path, label: str, problems: _Proble
             problems.add("descriptor-profile", f"{where}/schema is neither a path nor an object", label,
                          f"{where}/schema")
             ok = False
+        mediatype = raw.get("mediatype")
+        if mediatype is not None and str(mediatype).lower() != "text/csv":
+            problems.add("descriptor-unsupported", f"{where}/mediatype {mediatype!r}: tables here are text/csv",
+                         label, f"{where}/mediatype")
+            ok = False
         fmt = raw.get("format")
         if fmt is not None and str(fmt).lower() != "csv":
             problems.add("descriptor-unsupported", f"{where}/format {fmt!r}: tables here are CSV", label,
@@ -490,9 +495,11 @@ def _dialect(dialect: object, where: str, label: str, problems: _Problems) -> bo
 def _schema_document(schema: object, root: Path, where: str, problems: _Problems) -> dict | None:
     if isinstance(schema, dict):
         return schema
-    if str(schema) in problems.documents:
-        return problems.documents[str(schema)]
-    problems.documents[str(schema)] = None  # what a second resource sees if this one fails
+    # One schema file reached by many paths (the same path, links, hard links) is read once.
+    key = files.identity(root, str(schema)) or str(schema)
+    if key in problems.documents:
+        return problems.documents[key]
+    problems.documents[key] = None  # what a second resource sees if this one fails
     document, errors = jsonfile.read(root, str(schema), "schema-unreadable")
     problems.items.extend(errors)
     if document is None and errors:
@@ -500,7 +507,7 @@ def _schema_document(schema: object, root: Path, where: str, problems: _Problems
     if not isinstance(document, dict):  # null, a list, a number …
         problems.add("schema-invalid", "the schema is not a JSON object", where)
         return None
-    problems.documents[str(schema)] = document
+    problems.documents[key] = document
     return document
 
 
