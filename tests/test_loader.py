@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import aapeace
-from aapeace import csvio, joins
+from aapeace import csvio, joins, jsonrows
 from aapeace.errors import PackageError
 from aapeace.loader import IntegrityError, LoadError, load, source_texts
 from aapeace.model import open_package
@@ -58,15 +58,7 @@ def tiny_package(root: Path, csv_text: str, resource: dict | None = None, schema
     return root
 
 
-def plain(value):
-    """A loaded cell as the JSON value it stands for (dates as their ISO text)."""
-    if isinstance(value, list):
-        return value
-    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, pd.Period):
-        return str(value)
-    return value.item() if hasattr(value, "item") else value
+plain = jsonrows.plain  # a loaded cell as the JSON value it stands for (dates as their ISO text)
 
 
 def set_cell(root: Path, table: str, index: int, field: str, value: str) -> None:

@@ -130,27 +130,27 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def size_of(root: Path, relative: str) -> int | None:
-    """The size of a vetted regular file, or None when it is not one (nothing is opened)."""
+def _stat(root: Path, relative: str) -> os.stat_result | None:
+    """What a vetted path leads to (nothing is opened), or None."""
     if unsafe_reason(relative, root):
         return None
     try:
-        info = os.stat(root / relative)
+        return os.stat(root / relative)
     except OSError:
         return None
-    return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+
+def size_of(root: Path, relative: str) -> int | None:
+    """The size of a vetted regular file, or None when it is not one."""
+    info = _stat(root, relative)
+    return info.st_size if info is not None and stat.S_ISREG(info.st_mode) else None
 
 
 def identity(root: Path, relative: str) -> tuple[int, int] | None:
     """(device, inode) of the file a vetted path leads to, or None: two paths, links or hard
     links, that lead to one file have one identity."""
-    if unsafe_reason(relative, root):
-        return None
-    try:
-        info = os.stat(root / relative)
-    except OSError:
-        return None
-    return (info.st_dev, info.st_ino)
+    info = _stat(root, relative)
+    return None if info is None else (info.st_dev, info.st_ino)
 
 
 def decode(data: bytes, label: str) -> str:

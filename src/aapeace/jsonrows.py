@@ -67,19 +67,21 @@ def csv_text(table: Table, rows: list[dict]) -> str:
     return csvio.dumps(table.field_names, ([cell_text(row.get(f.name), f) for f in fields] for row in rows))
 
 
-def frame_rows(table: Table, frame) -> list[dict]:
-    """A DataFrame from ``load()`` as JSON export rows: what load() read, in the export's terms."""
+def plain(value):
+    """A cell of a frame from ``load()`` as the JSON value it stands for (dates as ISO text)."""
     import pandas as pd  # only here: the generator and validator import this module without pandas
 
-    def plain(value):
-        if isinstance(value, list):
-            return value
-        if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
-            return None
-        if isinstance(value, pd.Period):
-            return str(value)
-        return value.item() if hasattr(value, "item") else value
+    if isinstance(value, list):
+        return value
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, pd.Period):
+        return str(value)
+    return value.item() if hasattr(value, "item") else value
 
+
+def frame_rows(table: Table, frame) -> list[dict]:
+    """A DataFrame from ``load()`` as JSON export rows: what load() read, in the export's terms."""
     names = table.field_names
     return [dict(zip(names, map(plain, values))) for values in frame[names].itertuples(index=False, name=None)]
 
