@@ -64,8 +64,10 @@ def _check(tmp_path: Path, checkout: Path, *target: str, editable: bool = False)
     python, env = _fresh_venv(tmp_path / "venv")
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    _run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-index", *target],
-         env, outside)
+    # --force-reinstall: the running interpreter's site-packages (on this venv's path) may hold
+    # this very version already, and pip would then install nothing here, not even the script.
+    _run([str(python), "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", "--no-build-isolation",
+          "--no-index", *target], env, outside)
     lines = _run([str(python), "-c", CHECK], env, outside).stdout.split("\n")
     assert int(lines[0]) >= 10
     aapeace = str(tmp_path / "venv" / "bin" / "aapeace")
