@@ -7,6 +7,7 @@ import re
 
 import jsonschema
 import pyarrow as pa
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -79,7 +80,7 @@ def rows(draw):
     return name, draw(st.lists(record(name), min_size=1, max_size=8))
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(50, 300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows())
 def test_fast_path_and_json_schema_agree(drawn):
     name, records = drawn

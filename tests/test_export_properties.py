@@ -7,6 +7,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 
 from aapeace import diff
@@ -16,7 +17,7 @@ from aapeace.spreadsheet import safe_cell
 from strategies import packages
 from test_properties import write
 
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(15, 100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS

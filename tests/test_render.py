@@ -4,6 +4,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,7 +41,7 @@ def table_csv(draw) -> tuple[str, str]:
     return name, csvio.dumps(table.field_names, ([cell(r[f]) for f in table.field_names] for r in rows))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40, 200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(table_csv(), st.integers(1, 4), st.data())
 def test_generated_exports_match_and_any_changed_byte_is_seen(drawn, chunk, data):
     name, text = drawn
