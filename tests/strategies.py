@@ -151,7 +151,7 @@ def _row(draw, table: Table, drawn: Drawn) -> dict | None:
             else:
                 row[name] = None
         elif name in precision_of:
-            row[name] = draw(st.sampled_from(f.enum)) if draw(st.booleans()) else None
+            row[name] = draw(st.sampled_from(f.enum)) if required or draw(st.booleans()) else None
         elif f.precision_field or f.required_with:
             continue  # drawn below, once what they depend on is known
         else:
@@ -161,7 +161,7 @@ def _row(draw, table: Table, drawn: Drawn) -> dict | None:
             precision = row[f.precision_field]
             anchor = fields[f.precision_field].required_with
             row[name] = None if precision is None else (
-                _date(draw, precision) if name == anchor or draw(st.booleans()) else None)
+                _date(draw, precision) if name == anchor or f.must_be_present or draw(st.booleans()) else None)
     for name, f in fields.items():  # x-notBefore: the date may not end before the other starts
         other = f.not_before
         if other and row.get(name) is not None and row.get(other) is not None \
@@ -175,6 +175,16 @@ def _row(draw, table: Table, drawn: Drawn) -> dict | None:
     for name, f in fields.items():  # precision set but its anchor date is not: drop the precision
         if name in precision_of and f.required_with and row[f.required_with] is None:
             row[name] = None
+    for name, f in fields.items():  # x-allowedPerReference: a value the referenced row allows
+        rule = f.allowed_per_reference
+        if rule is None or row.get(rule.foreign_key) is None:
+            continue
+        target, ref = fks[rule.foreign_key]
+        parent = next(r for r in drawn.rows[target] if r[ref] == row[rule.foreign_key])
+        allowed = rule.allowed_for(parent[rule.field])
+        if not allowed:
+            return None  # the parent's type takes no value here: this row cannot exist
+        row[name] = draw(st.sampled_from(allowed))
     return {name: row[name] for name in fields}
 
 
@@ -217,7 +227,13 @@ def table_rows(draw, table: Table) -> dict:
             continue
         target = table if fk.self_reference else TABLES[fk.resource]
         keys = draw(st.lists(values(target.field(fk.reference_fields[0])), min_size=1, max_size=2))
-        drawn.rows.setdefault(fk.resource, []).extend({fk.reference_fields[0]: k} for k in keys)
+        # A parent carries the fields an x-allowedPerReference rule reads, with a value that allows some.
+        looked_up = {f.allowed_per_reference.field: [k for k, v in f.allowed_per_reference.allowed if v]
+                     for f in table.fields if f.allowed_per_reference is not None
+                     and f.allowed_per_reference.foreign_key == fk.fields[0]}
+        drawn.rows.setdefault(fk.resource, []).extend(
+            {fk.reference_fields[0]: k, **{name: draw(st.sampled_from(kinds)) for name, kinds in looked_up.items()}}
+            for k in keys)
     row = _row(draw, table, drawn)
     assert row is not None, "every foreign key has a parent to point at"
     return row

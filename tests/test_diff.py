@@ -147,11 +147,13 @@ def test_declared_bump(old, new, step):
 
 def test_check_version_fails_when_the_step_is_too_small(checkout, package_copy):
     _edit_schema(package_copy, "actors", lambda s: _field(s, "kind")["constraints"]["enum"].remove("media"))
-    _set_version(package_copy, "1.0.1")
+    major, minor, patch = map(int, json.loads((checkout / "datapackage.json").read_text(encoding="utf-8"))
+                              ["version"].split("."))
+    _set_version(package_copy, f"{major}.{minor}.{patch + 1}")
     regenerate(package_copy)  # "media" is unused: the package stays valid
     result = run("diff", str(checkout), str(package_copy), "--check-version")
     assert result.returncode == 1 and "need a major bump" in result.stderr, result.stderr
-    _set_version(package_copy, "2.0.0")
+    _set_version(package_copy, f"{major + 1}.0.0")
     assert run("diff", str(checkout), str(package_copy), "--check-version").returncode == 0
 
 

@@ -25,6 +25,19 @@ def test_the_guide_has_a_section_for_each_enumerated_field():
                 assert f"### {path.stem}.{field['name']}" in GUIDE, f"{path.stem}.{field['name']}"
 
 
+def test_the_guides_roles_by_event_type_are_the_schemas_rule():
+    # The guide is where annotators look; the schema is what the validator holds them to.
+    from aapeace.model import open_package
+
+    table = open_package(CHECKOUT).table("event_actors")
+    rule = table.field("role").allowed_per_reference
+    section = GUIDE[GUIDE.index("### Roles by event type"):]
+    section = section[:section.index("\n#", 1)]
+    rows = re.findall(r"^\| `([a-z-]+)` \| (.+) \|$", section, flags=re.M)
+    in_guide = {kind: sorted(re.findall(r"`([a-z-]+)`", roles)) for kind, roles in rows}
+    assert in_guide == {kind: sorted(roles) for kind, roles in rule.allowed}
+
+
 FAILURE_MODES = (CHECKOUT / "docs" / "failure-modes.md").read_text(encoding="utf-8")
 CASE = re.compile(r"^case\[([^\]]+)\]$")
 

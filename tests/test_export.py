@@ -15,6 +15,7 @@ from aapeace.dataset import open_dataset
 from aapeace.export import export
 from aapeace.model import open_package
 from aapeace.spreadsheet import is_dangerous as is_formula_like
+from packages import read_rows, regenerate, set_cell
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -94,11 +95,11 @@ def test_sqlite_lists_are_json_arrays(database):
 
 def test_parquet_is_typed_and_carries_the_schema(checkout, tmp_path):
     pq = pytest.importorskip("pyarrow.parquet", reason="pyarrow is in the validate and test extras")
-    result = run("export", "parquet", str(tmp_path), "--package", str(checkout), "--tables", "actors,events")
+    result = run("export", "parquet", str(tmp_path), "--package", str(checkout), "--tables", "actors,event_dates")
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["actors.parquet", "events.parquet"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["actors.parquet", "event_dates.parquet"]
     actors = pq.read_table(tmp_path / "actors.parquet")
-    events = pq.read_table(tmp_path / "events.parquet")
+    events = pq.read_table(tmp_path / "event_dates.parquet")
     assert str(actors.schema.field("span_start").type) == "int64"
     assert str(actors.schema.field("aliases").type).startswith("list<")
     assert actors.schema.field("name").metadata[b"description"] == b"Canonical English name."
@@ -122,7 +123,26 @@ def test_parquet_without_pyarrow_says_what_to_install(checkout, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_csv_safe_defuses_formula_cells_and_only_those(checkout, tmp_path):
+@pytest.fixture
+def formula_package(small_copy):
+    """A small package whose first mention quotes a stretch of its text starting with '-'
+    (a spreadsheet formula prefix): verbatim, so valid, and a cell csv-safe must defuse."""
+    header, rows = read_rows(small_copy / "data" / "mentions.csv")
+    row = dict(zip(header, rows[0]))
+    text = (small_copy / "data" / "sources" / f"{row['source_id']}.txt").read_text(encoding="utf-8")
+    source_header, sources = read_rows(small_copy / "data" / "sources.csv")
+    source = next(dict(zip(source_header, r)) for r in sources if r[0] == row["source_id"])
+    start = text.index("-", int(source["body_start"]), int(source["body_end"]))
+    quote = text[start:start + 3]
+    set_cell(small_copy, "mentions", 0, "span_start", str(start))
+    set_cell(small_copy, "mentions", 0, "span_end", str(start + len(quote)))
+    set_cell(small_copy, "mentions", 0, "quote", quote)
+    regenerate(small_copy)
+    return small_copy
+
+
+def test_csv_safe_defuses_formula_cells_and_only_those(formula_package, tmp_path):
+    checkout = formula_package
     result = run("export", "csv-safe", str(tmp_path), "--package", str(checkout))
     assert result.returncode == 0, result.stderr
     defused = 0
@@ -137,13 +157,13 @@ def test_csv_safe_defuses_formula_cells_and_only_those(checkout, tmp_path):
             for g, w in zip(got_row, want_row, strict=True):
                 assert g == ("'" + w if is_formula_like(w) else w)
                 defused += g != w
-    assert defused >= 1  # the shipped data has '@nmustafayev' in mentions.quote
-    assert "'@nmustafayev" in (tmp_path / "mentions.csv").read_text(encoding="utf-8-sig")
+    assert defused >= 1
+    assert "'-" in (tmp_path / "mentions.csv").read_text(encoding="utf-8-sig")
 
 
-def test_the_canonical_csvs_keep_the_unescaped_cell(checkout):
-    rows = read_rows_of(checkout, "mentions")
-    assert any("@nmustafayev" in row for row in rows)
+def test_the_canonical_csvs_keep_the_unescaped_cell(formula_package):
+    rows = read_rows_of(formula_package, "mentions")
+    assert any(cell.startswith("-") for row in rows for cell in row)
 
 
 def test_export_never_overwrites(checkout, tmp_path):

@@ -139,18 +139,37 @@ def test_types_follow_the_schema(shipped):
     events = shipped["events"]
     assert events["span_start"].dtype == "int64"
     assert isinstance(events["type"].dtype, pd.CategoricalDtype)
-    assert list(events["date_precision"].cat.categories) == ["year", "month", "day"]
+    assert list(shipped["event_dates"]["date_precision"].cat.categories) == ["year", "month", "day"]
     assert isinstance(shipped["actors"]["aliases"].dropna().iloc[0], list)
     assert shipped["proposals"]["point"].dtype == "Int64"
 
 
 def test_dates_keep_their_precision(shipped):
-    events = shipped["events"]
-    for value, precision in zip(events["date_start"], events["date_precision"]):
-        if isinstance(value, pd.Period):
-            assert value.freqstr[0] == {"year": "Y", "month": "M", "day": "D"}[precision]
-        else:
-            assert pd.isna(precision)
+    dates = shipped["event_dates"]
+    for value, precision in zip(dates["date_start"], dates["date_precision"]):
+        assert isinstance(value, pd.Period)
+        assert value.freqstr[0] == {"year": "Y", "month": "M", "day": "D"}[precision]
+
+
+def test_each_date_has_its_first_and_last_day_beside_it_and_sorts(shipped):
+    dates = shipped["event_dates"]
+    for field in ("date_start", "date_end"):
+        assert str(dates[field + "_first"].dtype).startswith("datetime64")
+        for period, first, last in zip(dates[field], dates[field + "_first"], dates[field + "_last"]):
+            if period is None or (not isinstance(period, pd.Period) and pd.isna(period)):
+                assert pd.isna(first) and pd.isna(last)
+            else:
+                assert first == period.start_time and last == period.end_time.normalize()
+    ordered = dates.sort_values("date_start_first")
+    assert ordered["date_start_first"].is_monotonic_increasing
+    assert dates["date_start_first"].min() <= dates["date_start_last"].max()
+
+
+def test_an_extra_date_column_does_not_reach_the_exports(shipped, checkout):
+    # The bounds are the loader's convenience: frame_rows writes the schema's fields only.
+    table = open_package(checkout).table("event_dates")
+    rows = jsonrows.frame_rows(table, shipped["event_dates"])
+    assert set(rows[0]) == set(table.field_names)
 
 
 def test_text_na_stays_text(package_copy):

@@ -93,16 +93,29 @@ def test_every_alias_is_a_name_a_text_uses():
             assert any(alias in body for body in bodies), (a["actor_id"], alias)
 
 
-def test_inferred_dates_say_how_they_were_inferred():
-    for e in rows("events"):
-        if e["date_basis"] == "inferred":
-            assert e["note"].strip(), e["event_id"]
+def test_every_date_not_stated_says_how_it_was_obtained():
+    for d in rows("event_dates"):
+        if d["date_basis"] != "stated":
+            assert d["note"].strip(), (d["event_id"], d["source_id"])
+    for s in rows("sources"):
+        for basis in ("published_basis", "author_basis"):
+            if s[basis] not in ("", "stated"):
+                assert s["note"].strip(), (s["source_id"], basis)
 
 
-def test_undated_events_have_no_precision_or_basis():
-    for e in rows("events"):
-        if not e["date_start"]:
-            assert not (e["date_end"] or e["date_precision"] or e["date_basis"]), e["event_id"]
+def test_a_date_claim_cites_the_text_that_dates_the_event():
+    # A text's date claim is that text's: its span is in that text and names the event
+    # there (the event's own row or a mention of it in the same text).
+    spans = {(r["event_id"], r["source_id"]) for r in rows("events")}
+    spans |= {(r["event_id"], r["source_id"]) for r in rows("mentions") if r["event_id"]}
+    for d in rows("event_dates"):
+        assert (d["event_id"], d["source_id"]) in spans, (d["event_id"], d["source_id"])
+
+
+def test_outside_knowledge_is_named_in_the_note():
+    for d in rows("event_dates"):
+        if d["date_basis"] == "outside-knowledge":
+            assert "outside knowledge" in d["note"] or "not state" in d["note"], (d["event_id"], d["source_id"])
 
 
 @pytest.mark.parametrize("name,columns", [("actors", ["name", "description"]), ("events", ["title", "description"]),

@@ -60,7 +60,8 @@ def test_the_shipped_quotes_that_start_like_a_formula_are_known(checkout):
                 if is_dangerous(value):
                     assert field.verbatim, (table.name, field.name, value)
                     found.append((table.name, record[0], value))
-    assert found == [("mentions", "nurlan-mustafayev--004_158e11ce1d48c019--9463", "@nmustafayev")]
+    # The one there was ('@nmustafayev') cited a social-media line, now outside the body (2.0.0).
+    assert found == []
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+44 20", "-5", "@nmustafayev", "\tx", "\rx", "=HYPERLINK(\"x\")"])

@@ -106,3 +106,30 @@ def check_cycles(table: Table, data: CsvTable, context: Context) -> Iterator[Fin
         for i, row_id in enumerate(data.columns[fk.reference_fields[0]].to_pylist()):
             if row_id in in_cycle:
                 yield Finding("part-of-cycle", f"{fk.fields[0]} of {row_id!r} leads back to itself", i, fk.fields[0])
+
+
+@rule("combination-not-allowed", scope="table", layer=3)
+def check_allowed_per_reference(table: Table, data: CsvTable, context: Context) -> Iterator[Finding]:
+    """A value allowed only with some values of the referenced row (x-allowedPerReference)."""
+    for field in table.fields:
+        rule_ = field.allowed_per_reference
+        if rule_ is None:
+            continue
+        fk = next(k for k in table.foreign_keys if k.fields == (rule_.foreign_key,))
+        if fk.resource not in context.loaded:
+            continue  # the referenced table could not be read; its own errors say why
+        _, ref_data = context.loaded[fk.resource]
+        # Dangling keys and missing cells are other rules' findings; here they match nothing.
+        at = pc.index_in(data.columns[rule_.foreign_key], value_set=ref_data.columns[fk.reference_fields[0]])
+        found = pc.is_valid(at)
+        kinds = pc.take(ref_data.columns[rule_.field], pc.fill_null(at, 0)) if len(ref_data.columns[rule_.field]) \
+            else pa.nulls(len(at), pa.string())
+        pairs = pc.binary_join_element_wise(kinds, data.columns[field.name], SEP)
+        allowed = pa.array([f"{kind}{SEP}{value}" for kind, values in rule_.allowed for value in values], pa.string())
+        bad = pc.and_(found, pc.invert(pc.is_in(pairs, value_set=allowed)))
+        bad = pc.and_(bad, pc.invert(any_missing(data, table, (field.name,))))
+        for i in pc.indices_nonzero(pc.fill_null(bad, False)).to_pylist():
+            kind = kinds[i].as_py()
+            shown = ", ".join(rule_.allowed_for(kind)) or "none"
+            yield Finding("combination-not-allowed", f"{field.name} {data.columns[field.name][i].as_py()!r} is not "
+                          f"allowed where {fk.resource}.{rule_.field} is {kind!r} (allowed: {shown})", i, field.name)

@@ -1,8 +1,11 @@
 """``aapeace browse``: one self-contained HTML page to check every row against its words.
 
-The page shows each source text with every cited span highlighted. Choosing a row (in the
-list, the timeline or a link in another row) scrolls to its span and marks it; choosing a
-passage lists the rows that cite it. Rows can be filtered by table, actor and source.
+The page shows each source text with every cited span highlighted (a key says what the
+shades mean). Choosing a row (in the list, the timeline or a link in another row) scrolls to
+its span and marks it; choosing a passage lists the rows that cite it. Rows can be filtered
+by table, actor and source. The timeline has one bar per text's date for an event, tagged
+with that text, drawn to the window's width with a zoom to a period. Below a width the
+panes stack, so the page reads on a narrow window.
 
 Everything the page needs is inside the file: the data as JSON in a script element, the
 script and the style inline. It opens from disk with no server and makes no request.
@@ -23,6 +26,8 @@ from .model import Table
 
 TEMPLATE = Path(__file__).with_name("browse.html")
 ACTORS, SOURCES, EVENTS = "actors", "sources", "events"
+# A table whose rows date an event (one text's claim each) has these; the timeline shows each claim.
+DATED_BY, EVENT_KEY = "date_start", "event_id"
 LABEL_FIELDS = ("name", "title", "summary")  # the first a table has labels its rows
 
 
@@ -93,7 +98,8 @@ def payload(data: Dataset) -> dict:
     texts = data.texts()
     tables = [t for t in data.tables if t.has_spans]
     actors_of = _actors_of_rows(data, tables)
-    rows, events = [], []
+    rows, events, dated = [], [], set()
+    titles = {r.get(EVENT_KEY, ""): _label(t, r) for t in tables if t.name == EVENTS for r in data.rows(EVENTS)}
     for table in tables:
         for number, row in zip(data.row_numbers(table.name), data.rows(table.name)):
             key = [row.get(k, "") for k in table.primary_key]
@@ -102,9 +108,15 @@ def payload(data: Dataset) -> dict:
                          "source": row["source_id"], "start": _offset(row, "span_start", table, number),
                          "end": _offset(row, "span_end", table, number),
                          "quote": row["quote"], "actors": sorted(actors_of[rid]), "fields": row})
-            if table.name == EVENTS:
-                events.append({"id": rid, "title": _label(table, row), "start": row.get("date_start", ""),
-                               "end": row.get("date_end", ""), "precision": row.get("date_precision", "")})
+            if DATED_BY in table.field_names and row.get(DATED_BY):
+                dated.add(row.get(EVENT_KEY, ""))
+                events.append({"id": rid, "title": titles.get(row.get(EVENT_KEY, ""), _label(table, row)),
+                               "source": row["source_id"], "start": row[DATED_BY],
+                               "end": row.get("date_end", ""), "precision": row.get("date_precision", ""),
+                               "basis": row.get("date_basis", "")})
+    events += [{"id": row_id(EVENTS, [eid]), "title": title, "source": "", "start": "", "end": "", "precision": "",
+                "basis": ""}
+               for eid, title in titles.items() if eid not in dated]
     sources = []
     source_table = data.table(SOURCES)
     for number, row in zip(data.row_numbers(SOURCES), data.rows(SOURCES)):

@@ -1,5 +1,5 @@
 """The coverage report (docs/coverage.md), generated from the data: rows per table per
-source, counts of every enum value, and stated against inferred dates. Rows are read
+source, counts of every enum value, and how each table's dates were obtained. Rows are read
 through the dataset (the one door)."""
 from __future__ import annotations
 
@@ -35,12 +35,12 @@ def render(data: Dataset) -> str:
             out.append(f"- `{table.name}.{field.name}`: {shown}"
                        + (f"; empty {empty}" if empty else "")
                        + (f" (unused: {', '.join(unused)})" if unused else ""))
-    if "events" in has:
-        events = data.rows("events")
-        basis = Counter(r.get("date_basis") or "undated" for r in events)
-        precision = Counter(r.get("date_precision") or "undated" for r in events)
-        out += ["", "## Event dates", "",
-                f"- basis: stated {basis['stated']}, inferred {basis['inferred']}, undated {basis['undated']}",
-                f"- precision: day {precision['day']}, month {precision['month']}, year {precision['year']}, "
-                f"undated {precision['undated']}"]
+    dated = [t for t in tables if "date_basis" in t.field_names and "date_precision" in t.field_names]
+    for table in dated:
+        rows = data.rows(table.name)
+        basis = Counter(r.get("date_basis") or "undated" for r in rows)
+        precision = Counter(r.get("date_precision") or "undated" for r in rows)
+        out += ["", f"## Dates in `{table.name}`", "",
+                "- basis: " + ", ".join(f"{v} {n}" for v, n in sorted(basis.items())),
+                "- precision: " + ", ".join(f"{v} {n}" for v, n in sorted(precision.items()))]
     return "\n".join(out) + "\n"

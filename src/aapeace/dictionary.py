@@ -29,6 +29,9 @@ def _constraints(field: Field) -> str:
         parts.append(f"not before `{field.not_before}`")
     if field.verbatim:
         parts.append("verbatim: the source's exact characters, never trimmed or escaped")
+    if field.allowed_per_reference is not None:
+        rule = field.allowed_per_reference
+        parts.append(f"allowed values depend on `{rule.field}` of the row `{rule.foreign_key}` points at (table below)")
     return "; ".join(parts).replace("|", "\\|")
 
 
@@ -37,6 +40,18 @@ def _relations(table: Table) -> list[str]:
     for fk in table.foreign_keys:
         target = f"{table.name} (self-reference)" if fk.self_reference else fk.resource
         lines.append(f"- `{', '.join(fk.fields)}` → `{target}`.`{', '.join(fk.reference_fields)}`")
+    return lines
+
+
+def _allowed_table(table: Table, field: Field) -> list[str]:
+    rule = field.allowed_per_reference
+    if rule is None:
+        return []
+    target = next(fk.resource for fk in table.foreign_keys if fk.fields == (rule.foreign_key,))
+    lines = ["", f"`{field.name}` by `{target}.{rule.field}` (x-allowedPerReference; any other combination is "
+             "`combination-not-allowed`):", "", f"| `{rule.field}` | allowed `{field.name}` |", "| --- | --- |"]
+    for value, allowed in rule.allowed:
+        lines.append(f"| `{value}` | {', '.join(f'`{v}`' for v in allowed) or 'none'} |")
     return lines
 
 
@@ -57,5 +72,7 @@ def render(tables: Iterable[Table]) -> str:
         relations = _relations(table)
         if relations:
             out += ["", "Relations:", ""] + relations
+        for field in table.fields:
+            out += _allowed_table(table, field)
         out.append("")
     return "\n".join(out)

@@ -70,6 +70,8 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "foreign-key-dangling": (3, "A foreign key points at a row that does not exist."),
     "self-reference-dangling": (3, "A self-reference (part_of) points at a row of the same table that does not exist."),
     "part-of-cycle": (3, "Following a self-reference leads back to the row itself."),
+    "combination-not-allowed": (3, "A value is not allowed with the value of the row its foreign key points at "
+                                "(x-allowedPerReference: a role the annotation guide does not define for that event type)."),
     # 4. spans and source files
     "span-out-of-bounds": (4, "A span starts or ends outside its source text."),
     "span-reversed": (4, "A span ends before or where it starts."),

@@ -3,7 +3,8 @@
 Types are honest: integers stay integers (nullable ``Int64`` where a cell may be empty),
 enums are categoricals with the schema's categories, lists are Python lists, dates are
 ``pandas.Period`` at the precision the row gives (a year stays a year: no day is
-invented), and a text such as "NA" stays the text "NA". Only the schema's
+invented) with their first and last day beside them as sortable datetimes
+(``<field>_first``, ``<field>_last``), and a text such as "NA" stays the text "NA". Only the schema's
 ``missingValues`` (by default the empty cell) become missing.
 
 The loader reads through the same door as the validator (``model``, ``files``, ``csvio``,
@@ -28,6 +29,8 @@ from .jsonrows import INTEGER, NUMBER
 from .model import Field, Package, Table, open_package
 
 PERIOD_FREQ = {4: "Y", 7: "M", 10: "D"}
+# Beside each date of x-precisionField precision: its first and last day, sortable.
+FIRST, LAST = "_first", "_last"
 PRECISION_LENGTH = {"year": 4, "month": 7, "day": 10}
 DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?\Z", re.ASCII)
 INT64 = (-(2**63), 2**63 - 1)
@@ -234,6 +237,19 @@ def column(table: Table, field: Field, rows: list[dict[str, str]], numbers: list
     return pd.array(values, dtype="string")
 
 
+def bounds(periods) -> tuple[pd.Series, pd.Series]:
+    """The first and the last day a column of mixed-precision Periods can mean, as datetimes.
+
+    Periods of different precision do not compare, so a column of them cannot be sorted;
+    these can, and keep the precision honest: 2022-12 is 2022-12-01 to 2022-12-31, not a day.
+    """
+    first = [pd.NaT if p is None else p.start_time for p in periods]
+    last = [pd.NaT if p is None else p.end_time.normalize() for p in periods]
+    # Seconds, not nanoseconds: pandas' nanosecond range ends in 2262 and starts in 1677.
+    return (pd.array(pd.to_datetime(first).as_unit("s"), dtype="datetime64[s]"),
+            pd.array(pd.to_datetime(last).as_unit("s"), dtype="datetime64[s]"))
+
+
 def read_table(dataset: Dataset, table: Table) -> pd.DataFrame:
     """One table, read through the door and typed by its Table Schema."""
     rows, numbers = dataset.rows(table.name), dataset.row_numbers(table.name)
@@ -246,7 +262,16 @@ def read_table(dataset: Dataset, table: Table) -> pd.DataFrame:
         except (ValueError, TypeError, KeyError, OverflowError) as exc:  # pandas refusing what got past the checks
             raise LoadError(f"{table.path}, field {field.name}: {type(exc).__name__}: {exc}{HINT}", code="type-error",
                             file=table.path, field=field.name) from None
-    return pd.DataFrame(frame, index=pd.RangeIndex(len(rows)))
+    for field in table.fields:
+        if field.precision_field is not None:
+            first, last = bounds(frame[field.name])
+            frame[field.name + FIRST], frame[field.name + LAST] = first, last
+    out = pd.DataFrame(frame, index=pd.RangeIndex(len(rows)))
+    # The keys travel with the frame, so helpers (aapeace.joins) follow the schema, not a copy of it.
+    out.attrs["primary_key"] = list(table.primary_key)
+    out.attrs["foreign_keys"] = [(list(fk.fields), fk.resource, list(fk.reference_fields))
+                                 for fk in table.foreign_keys]  # (fields, table, its fields)
+    return out
 
 
 def _guarded(label: str, action: Callable[[], object]):

@@ -56,6 +56,22 @@ FIELD_RULES = ("x-precisionField", "x-requiredWith", "x-notBefore")
 
 
 @dataclass(frozen=True)
+class AllowedPerReference:
+    """x-allowedPerReference: the values this field may take, per value of a field of the row
+    its foreign key points at (an event_actors role per events.type). A referenced value the
+    map does not list allows none: a new type must say which roles it takes."""
+    foreign_key: str                                  # a single-field foreign key of this table
+    field: str                                        # the field of the referenced table
+    allowed: tuple[tuple[str, tuple[str, ...]], ...]  # referenced value -> allowed values
+
+    def allowed_for(self, value: str) -> tuple[str, ...]:
+        return dict(self.allowed).get(value, ())
+
+    def to_dict(self) -> dict:
+        return {"foreignKey": self.foreign_key, "field": self.field, "allowed": {k: list(v) for k, v in self.allowed}}
+
+
+@dataclass(frozen=True)
 class Field:
     name: str
     type: str = "string"
@@ -76,6 +92,7 @@ class Field:
     required_with: str | None = None     # x-requiredWith: set exactly when that field is set
     not_before: str | None = None        # x-notBefore: a date that must not end before that field's date starts
     verbatim: bool = False               # x-verbatim: the source's exact characters (quotes)
+    allowed_per_reference: AllowedPerReference | None = None
     in_primary_key: bool = False
 
     @property
@@ -105,6 +122,8 @@ class Field:
                 out[key] = value
         if self.verbatim:
             out["x-verbatim"] = True
+        if self.allowed_per_reference is not None:
+            out["x-allowedPerReference"] = self.allowed_per_reference.to_dict()
         return out
 
 
@@ -575,6 +594,13 @@ def _table(resource: Resource, schema: object, where: str, root: Path, known: se
     fields = [f for f in (_field(i, raw, names, set(primary_key), missing or ("",), where, problems)
                           for i, raw in enumerate(raw_fields)) if f is not None]
     foreign_keys = _foreign_keys(document.get("foreignKeys", []), resource.name, names, known, where, problems)
+    single = {fk.fields[0]: fk for fk in foreign_keys if len(fk.fields) == 1}
+    for i, f in enumerate(fields):
+        rule = f.allowed_per_reference
+        if rule is not None and rule.foreign_key not in single:
+            problems.add("schema-invalid", f"field {f.name!r}: x-allowedPerReference foreignKey {rule.foreign_key!r} "
+                         "is not a single-field foreign key of the table", where,
+                         f"fields/{names.index(f.name)}/x-allowedPerReference")
     exactly_one = document.get("x-exactlyOne", [])
     if not (isinstance(exactly_one, list) and all(isinstance(n, str) and n in names for n in exactly_one)):
         problems.add("schema-invalid", f"x-exactlyOne {exactly_one!r} does not name fields of the table", where,
@@ -653,6 +679,9 @@ def _field(index: int, raw: dict, names: list[str], primary_key: set[str], missi
         # quote must equal its source character for character, so only it may be.
         problems.add("schema-invalid", f"field {name!r}: x-verbatim is for the span's quote only", where,
                      f"{at}/x-verbatim")
+    per_reference = _allowed_per_reference(raw.get("x-allowedPerReference"), name, names, checked.get("enum"),
+                                           f"{at}/x-allowedPerReference", where, problems) \
+        if "x-allowedPerReference" in raw else None
     field_missing = _missing_values(raw.get("missingValues"), where, f"{at}/missingValues", problems) \
         if "missingValues" in raw else missing
     if len(problems.items) > count:
@@ -661,7 +690,34 @@ def _field(index: int, raw: dict, names: list[str], primary_key: set[str], missi
                  true_values=truth["trueValues"], false_values=truth["falseValues"],
                  missing_values=field_missing or missing, precision_field=rules["x-precisionField"],
                  required_with=rules["x-requiredWith"], not_before=rules["x-notBefore"], verbatim=verbatim is True,
+                 allowed_per_reference=per_reference,
                  in_primary_key=name in primary_key, **checked)
+
+
+def _allowed_per_reference(raw: object, name: str, names: list[str], enum: tuple | None, at: str, where: str,
+                           problems: _Problems) -> AllowedPerReference | None:
+    def bad(what: str) -> None:
+        problems.add("schema-invalid", f"field {name!r}: x-allowedPerReference {what}", where, at)
+
+    if not (isinstance(raw, dict) and set(raw) == {"foreignKey", "field", "allowed"}):
+        bad("must be an object with exactly foreignKey, field and allowed")
+        return None
+    key, other, allowed = raw["foreignKey"], raw["field"], raw["allowed"]
+    if not (isinstance(key, str) and key in names and key != name):
+        bad(f"foreignKey {key!r} is not another field of the table")
+        return None
+    if not (isinstance(other, str) and other):
+        bad("field must name a field of the referenced table")
+        return None
+    if not (isinstance(allowed, dict) and allowed
+            and all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in allowed.values())):
+        bad("allowed must map each referenced value to a list of values")
+        return None
+    strays = sorted({x for v in allowed.values() for x in v} - set(enum or ()))
+    if enum is None or strays:
+        bad(f"lists values outside the field's enum: {strays}" if enum is not None else "needs an enum on the field")
+        return None
+    return AllowedPerReference(key, other, tuple((k, tuple(v)) for k, v in allowed.items()))
 
 
 def _constraints(name: str, kind: str, constraints: dict, at: str, where: str, problems: _Problems) -> dict:
@@ -762,9 +818,36 @@ def _check_references(tables: list[Table], problems: _Problems) -> list[Table]:
                              f"{fk.resource}, which is neither its primary key nor a unique key", table.schema_label,
                              f"foreignKeys/{i}")
                 ok = False
+        ok = _check_allowed_per_reference(table, {t.name: t for t in tables}, problems) and ok
         if ok:
             kept.append(table)
     return kept
+
+
+def _check_allowed_per_reference(table: Table, by_name: dict[str, Table], problems: _Problems) -> bool:
+    """The referenced field exists, and the map lists exactly its enum: a value it forgets would
+    refuse every row, one it invents could never apply."""
+    ok = True
+    for i, f in enumerate(table.fields):
+        rule = f.allowed_per_reference
+        if rule is None:
+            continue
+        fk = next(k for k in table.foreign_keys if k.fields == (rule.foreign_key,))
+        target = by_name.get(fk.resource)
+        other = target.field(rule.field) if target is not None else None
+        where = f"fields/{i}/x-allowedPerReference"
+        if other is None or other.enum is None:
+            problems.add("schema-invalid", f"field {f.name!r}: x-allowedPerReference field {rule.field!r} is not an "
+                         f"enumerated field of {fk.resource}", table.schema_label, where)
+            ok = False
+            continue
+        listed, values = [k for k, _ in rule.allowed], list(other.enum_texts)
+        if sorted(listed) != sorted(values):
+            problems.add("schema-invalid", f"field {f.name!r}: x-allowedPerReference must list every value of "
+                         f"{fk.resource}.{rule.field} once (missing {sorted(set(values) - set(listed))}, extra "
+                         f"{sorted(set(listed) - set(values))})", table.schema_label, where)
+            ok = False
+    return ok
 
 
 def iter_span_tables(package: Package) -> Iterator[Table]:
