@@ -142,14 +142,26 @@ def test_the_wheel_works_offline_in_a_fresh_venv(dist, checkout, tmp_path):
         assert result.returncode == ok, f"{command}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
         return result
 
+    # First the wheel alone, as `pip install <wheel>` gives it: what needs an extra says which.
+    offline(str(python), "-m", "pip", "install", "-q", "--no-index", "--find-links", str(wheelhouse), str(wheel))
+    aapeace = str(bin_dir / "aapeace")
+    for command in (["validate"], ["validate", "--format", "json"], ["release", "--checkout", str(checkout)]):
+        result = offline(aapeace, *command, ok=2)
+        assert "pip install 'armenia-azerbaijan-peace[validate]'" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+        if "json" in command:
+            assert json.loads(result.stdout)["exit_code"] == 2
     offline(str(python), "-m", "pip", "install", "-q", "--no-index", "--find-links", str(wheelhouse),
             f"{wheel}[validate,release]", "hatchling")
+    # The copy the wheel installs is not a checkout: generate refuses it, named or not.
+    for command in (["generate"], ["generate", "--check"]):
+        result = offline(aapeace, *command, ok=2)
+        assert "not a checkout" in result.stderr, result.stderr
     version = open_dataset(checkout).version
     loaded = offline(str(python), "-c", "import aapeace; t = aapeace.load(); "
                      "assert 'site-packages' in aapeace.__file__, aapeace.__file__; "
                      "print(aapeace.__version__, sum(len(f) for f in t.values()))")
     assert loaded.stdout.split()[0] == version
-    aapeace = str(bin_dir / "aapeace")
     assert offline(aapeace, "--version").stdout.strip() == f"aapeace {version}"
     offline(aapeace, "validate", "--quiet")
     info = json.loads(offline(aapeace, "info", "--format", "json").stdout)
@@ -159,6 +171,8 @@ def test_the_wheel_works_offline_in_a_fresh_venv(dist, checkout, tmp_path):
         z.extractall(outside / "zip")
     unzipped = next((outside / "zip").iterdir())
     shipped = offline(str(python), "-c", "from aapeace.model import shipped_root; print(shipped_root())").stdout.strip()
+    result = offline(aapeace, "generate", shipped, ok=2)  # named by its path, it is still the installed copy
+    assert "not a checkout" in result.stderr and "site-packages" in result.stderr, result.stderr
     offline(aapeace, "diff", shipped, str(unzipped), "--exit-code")
     for fmt, out in (("json", "json"), ("sqlite", "db.sqlite"), ("parquet", "parquet"), ("csv-safe", "csv")):
         offline(aapeace, "export", fmt, out)

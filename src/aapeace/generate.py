@@ -22,12 +22,24 @@ from .dataset import Dataset
 from .errors import CATALOGUE, LAYERS, PackageError, ValidationError
 from .model import DESCRIPTOR, Package, open_package
 
+# Where a wheel installs the package's own copy (beside this module, in site-packages).
+INSTALLED_PACKAGE = Path(__file__).resolve().parent / "_package"
+
 DOCS = ("docs/data-dictionary.md", "docs/coverage.md", "docs/errors.md")
 
 # The validator's codes for a stale derived file: what ``generate`` itself repairs, so they
 # do not stop it. Any other error does (unless ``--allow-invalid``).
 REPAIRS = frozenset({"hash-mismatch", "bytes-mismatch", "export-missing", "export-unreadable", "export-mismatch",
                      "export-row-invalid", "export-duplicate-key", "jsonschema-stale"})
+
+
+def installed_copy(descriptor_path: Path) -> bool:
+    """Is this the copy installed with aapeace? It is not a checkout: its docs are not there
+    (so ``--check`` would call them stale) and regenerating would write into site-packages."""
+    try:
+        return Path(descriptor_path).resolve().is_relative_to(INSTALLED_PACKAGE)
+    except (OSError, RuntimeError, ValueError):
+        return False
 
 
 def _json(value: object) -> str:

@@ -608,7 +608,7 @@ def _field(index: int, raw: dict, names: list[str], primary_key: set[str], missi
         return None
     for key in constraints:
         if key in SPEC_CONSTRAINTS and key not in CONSTRAINTS[kind]:
-            refuse(f"constraints/{key}", f"constraint {key} on a {kind} field is not checked here")
+            refuse(f"constraints/{key}", f"constraint {key} on a field of type {kind} is not checked here")
     for key, default in (("decimalChar", "."), ("bareNumber", True), ("itemType", "string")):
         if key in raw and raw[key] != default:
             refuse(key, f"{key} {raw[key]!r} is not read here (only {default!r})")
@@ -701,7 +701,7 @@ def _constraints(name: str, kind: str, constraints: dict, at: str, where: str, p
             if (_is_int(value) if kind == "integer" else _is_number(value)):
                 out[key] = value
             else:
-                bad(key, f"is not a {kind}")
+                bad(key, f"is not of type {kind}")
     return out
 
 
