@@ -191,8 +191,7 @@ def test_generate_works_on_a_checkout_outside_the_installed_copy(small_copy, mon
 # Each command with output on stdout, run with stdout a pipe whose reader is already gone.
 CLOSED_PIPE = {
     "info": ["info", "{pkg}"], "info-json": ["info", "{pkg}", "--format", "json"],
-    "validate": ["validate", "{pkg}"], "validate-json": ["validate", "{pkg}", "--format", "json"],
-    "diff": ["diff", "{pkg}", "{pkg}"], "diff-json": ["diff", "{pkg}", "{pkg}", "--format", "json"],
+    "validate": ["validate", "{pkg}"],
     "diff-markdown": ["diff", "{pkg}", "{pkg}", "--format", "markdown"],
     "span": ["span", "{source}", "{quote}", "--package", "{pkg}", "--anywhere", "--occurrence", "1"],
     "export": ["export", "json", "{out}", "--package", "{pkg}"],
@@ -235,25 +234,34 @@ def test_a_closed_pipe_ends_a_command_quietly(name, small_template, tmp_path):
     assert result.returncode == CLOSED_PIPE_EXIT.get(name, 141), (result.returncode, result.stderr)
 
 
-def test_the_span_command_says_how_to_choose_an_occurrence(checkout):
-    result = run("span", "004_158e11ce1d48c019", "the", "--package", str(checkout))
-    assert result.returncode == 1 and "choose one with --occurrence N" in result.stderr, result.stderr
+def _main(capsys, *args: str) -> tuple[int, str, str]:
+    from aapeace.cli import main
+
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
-def test_diff_of_identical_versions_needs_no_bump(small_template):
-    result = run("diff", str(small_template), str(small_template), "--check-version")
-    assert result.returncode == 0, result.stderr
-    assert "none bump" not in result.stdout + result.stderr
-    assert "nothing here needs a version bump" in result.stdout and "no differences" in result.stdout
-    markdown = run("diff", str(small_template), str(small_template), "--format", "markdown")
-    assert "none bump" not in markdown.stdout and "no changes need a version bump" in markdown.stdout
+def test_the_span_command_says_how_to_choose_an_occurrence(checkout, capsys):
+    code, _, stderr = _main(capsys, "span", "004_158e11ce1d48c019", "the", "--package", str(checkout))
+    assert code == 1 and "choose one with --occurrence N" in stderr, stderr
 
 
-def test_a_version_step_backwards_with_no_changes_is_named_as_such(small_template, small_copy):
+def test_diff_of_identical_versions_needs_no_bump(small_template, capsys):
+    code, stdout, stderr = _main(capsys, "diff", str(small_template), str(small_template), "--check-version")
+    assert code == 0, stderr
+    assert "none bump" not in stdout + stderr
+    assert "nothing here needs a version bump" in stdout and "no differences" in stdout
+    _, markdown, _ = _main(capsys, "diff", str(small_template), str(small_template), "--format", "markdown")
+    assert "none bump" not in markdown and "no changes need a version bump" in markdown
+
+
+def test_a_version_step_backwards_with_no_changes_is_named_as_such(small_template, small_copy, capsys):
     descriptor = small_copy / "datapackage.json"
     document = json.loads(descriptor.read_text(encoding="utf-8"))
     document["version"] = "0.9.0"
     descriptor.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    result = run("diff", str(small_template), str(small_copy), "--check-version", "--allow-invalid")
-    assert result.returncode == 1 and "none bump" not in result.stderr
-    assert "0.9.0 is not a semver step from" in result.stderr, result.stderr
+    code, _, stderr = _main(capsys, "diff", str(small_template), str(small_copy), "--check-version",
+                            "--allow-invalid")
+    assert code == 1 and "none bump" not in stderr
+    assert "0.9.0 is not a semver step from" in stderr, stderr

@@ -456,12 +456,12 @@ def test_the_release_zip_never_follows_a_link_out(world):
 
 def test_the_release_zip_holds_only_package_files_and_never_overwrites(world):
     package, secret, out = world
-    (package / "README.md").symlink_to(secret)  # a document that leads out is left out
+    (package / "DATASHEET.md").symlink_to(secret)  # a document that leads out is left out
     release.write_zip(package, out / "x.zip")
     import zipfile
     with zipfile.ZipFile(out / "x.zip") as archive:
         names = archive.namelist()
-        assert not any(n.endswith("README.md") for n in names)
+        assert not any(n.endswith("DATASHEET.md") for n in names)
         assert all(SECRET.encode() not in archive.read(n) for n in names)
     for case, target in _target_cases(out, secret).items():
         with pytest.raises(OSError):
