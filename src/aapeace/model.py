@@ -36,7 +36,8 @@ SHA256 = re.compile(r"^sha256:([0-9a-f]{64})\Z")
 TYPES = ("string", "integer", "number", "boolean", "list", "date")
 DEFAULT_TRUE = ("true", "True", "TRUE", "1")
 DEFAULT_FALSE = ("false", "False", "FALSE", "0")
-# The one CSV dialect the package uses (RFC 4180 with LF): a declared dialect must say the same.
+# The one CSV dialect the package uses (RFC 4180 with LF): a declared dialect must say the same;
+# `aapeace generate` states it in full on every table (readers that sniff would guess).
 DIALECT = {"header": True, "headerRows": [1], "delimiter": ",", "lineTerminator": "\n", "quoteChar": '"',
            "doubleQuote": True, "skipInitialSpace": False}
 DIALECT_METADATA = {"$schema", "name", "title", "description"}
