@@ -40,3 +40,15 @@ def test_usage_errors_exit_2_without_traceback():
 @pytest.mark.parametrize("command", ["validate", "info", "diff"])
 def test_data_commands_offer_json(command):
     assert "json" in run(command, "--help").stdout
+
+
+def _all_parsers():
+    top = parser()
+    subparsers = next(a for a in top._actions if a.dest == "command")
+    return [top, *subparsers.choices.values()]
+
+
+def test_help_shows_no_markup_meant_for_docstrings():
+    # RST's ``literal`` is for the module's docstrings; a terminal would show the backticks.
+    for p in _all_parsers():
+        assert "``" not in p.format_help(), p.prog

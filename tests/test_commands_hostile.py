@@ -23,6 +23,8 @@ import pytest
 
 from aapeace import cli, generate, limits, release
 
+NEEDS_VALIDATE_EXTRA = "needs the validator's dependencies (jsonschema, pyarrow): pip install '.[validate]'"
+
 CHECKOUT = Path(__file__).resolve().parents[1]
 SECRET = "TOP-SECRET-MARKER-5f1c"
 KEEP = ("sources", "actors")
@@ -193,7 +195,7 @@ def test_a_link_out_of_the_package_is_never_followed(world, capsys, command, brk
     package, secret, out = world
     BREAKS[brk](package, secret)
     if command.startswith("export-parquet"):
-        pytest.importorskip("pyarrow")
+        pytest.importorskip("pyarrow", reason=NEEDS_VALIDATE_EXTRA)
     before = snapshot(package.parent, exclude=out)
     code, stdout, stderr = run(capsys, *commands(package, out)[command])
     assert SECRET not in stdout + stderr and SECRET not in written_text(out)
@@ -212,7 +214,7 @@ def test_a_fifo_as_a_table_is_refused_without_waiting(world, capsys, command):
     package, _, out = world
     fifo_table(package)
     if command == "export-parquet":
-        pytest.importorskip("pyarrow")
+        pytest.importorskip("pyarrow", reason=NEEDS_VALIDATE_EXTRA)
     if command == "span":  # span reads the sources table
         (package / "data" / "sources.csv").unlink()
         os.mkfifo(package / "data" / "sources.csv")
@@ -293,7 +295,7 @@ def test_a_file_target_is_never_overwritten_or_followed(world, capsys, command, 
 def test_an_export_into_a_folder_refuses_a_taken_name_and_writes_nothing(world, capsys, fmt, case):
     package, secret, out = world
     if fmt == "parquet":
-        pytest.importorskip("pyarrow")
+        pytest.importorskip("pyarrow", reason=NEEDS_VALIDATE_EXTRA)
     suffix = {"json": ".json", "csv-safe": ".csv", "parquet": ".parquet"}[fmt]
     target = out / f"actors{suffix}"
     if case == "existing":
@@ -418,7 +420,7 @@ def test_generate_rewrites_only_derived_files(world, capsys):
 
 @pytest.mark.parametrize("brk", ["text-link-out", "row-link-out", "fifo"])
 def test_diff_refuses_a_hostile_package_with_the_validators_codes(world, capsys, brk, template):
-    pytest.importorskip("aapeace.validators")
+    pytest.importorskip("aapeace.validators", reason=NEEDS_VALIDATE_EXTRA)
     package, secret, out = world
     if brk == "fifo":
         fifo_table(package)
@@ -459,12 +461,12 @@ def test_the_release_zip_never_follows_a_link_out(world):
 
 def test_the_release_zip_holds_only_package_files_and_never_overwrites(world):
     package, secret, out = world
-    (package / "README.md").symlink_to(secret)  # a document that leads out is left out
+    (package / "DATASHEET.md").symlink_to(secret)  # a document that leads out is left out
     release.write_zip(package, out / "x.zip")
     import zipfile
     with zipfile.ZipFile(out / "x.zip") as archive:
         names = archive.namelist()
-        assert not any(n.endswith("README.md") for n in names)
+        assert not any(n.endswith("DATASHEET.md") for n in names)
         assert all(SECRET.encode() not in archive.read(n) for n in names)
     for case, target in _target_cases(out, secret).items():
         with pytest.raises(OSError):
@@ -566,7 +568,7 @@ def test_span_counts_exactly_up_to_ten_and_bounds_a_long_quote():
 # --- generate: validates before vouching for the data ---------------------------------------
 
 def test_generate_refuses_an_invalid_package_and_writes_nothing(small_copy, capsys):
-    pytest.importorskip("aapeace.validators")
+    pytest.importorskip("aapeace.validators", reason=NEEDS_VALIDATE_EXTRA)
     from packages import get_cell, set_cell
 
     set_cell(small_copy, "mentions", 0, "quote", get_cell(small_copy, "mentions", 0, "quote") + "!")
@@ -583,7 +585,7 @@ def test_generate_refuses_an_invalid_package_and_writes_nothing(small_copy, caps
 
 
 def test_generate_repairs_a_package_whose_only_problem_is_stale_files(small_copy, capsys):
-    pytest.importorskip("aapeace.validators")
+    pytest.importorskip("aapeace.validators", reason=NEEDS_VALIDATE_EXTRA)
     from packages import set_cell
 
     from aapeace.validators import validate
@@ -668,7 +670,7 @@ def test_diff_escapes_control_characters_in_a_cell(world, capsys, template):
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_validate_escapes_control_characters_in_a_path(world, capsys, fmt):
-    pytest.importorskip("aapeace.validators")
+    pytest.importorskip("aapeace.validators", reason=NEEDS_VALIDATE_EXTRA)
     package = world[0].rename(world[0].parent / "p\x1b[8m\nkg\x9b")  # the folder the user names, too
     descriptor = _descriptor(package)
     next(r for r in descriptor["resources"] if r["name"] == "actors")["path"] = "data/x\x1b[8m.csv"

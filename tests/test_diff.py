@@ -217,7 +217,9 @@ def releases(tmp_path_factory, checkout):
         subprocess.run(["git", "-C", str(checkout), "cat-file", "-e", f"{c}^{{commit}}"],
                        capture_output=True).returncode == 0 for c in (FIRST_SLICE, FULL_ANNOTATION))
     if not have:
-        pytest.skip(f"needs the git history with {FIRST_SLICE} and {FULL_ANNOTATION}; an sdist has none")
+        pytest.skip(f"rebuilds releases 0.1.0 and 1.0.0 from the git history (commits {FIRST_SLICE} and "
+                    f"{FULL_ANNOTATION}), which this copy lacks: an sdist has no history and a shallow clone "
+                    "only some (git fetch --unshallow gets it)")
     return (_archive(checkout, FIRST_SLICE, tmp_path_factory.mktemp("v0.1.0")),
             _archive(checkout, FULL_ANNOTATION, tmp_path_factory.mktemp("v1.0.0")))
 

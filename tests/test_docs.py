@@ -101,3 +101,40 @@ def test_every_error_code_is_in_the_failure_modes_table():
 
     listed = {code for _, codes, _ in _failure_rows() for code in codes}
     assert set(CATALOGUE) - listed == set()
+
+
+def _skip_calls():
+    """Every pytest.skip / importorskip / skipif in the tests: (file, line, call node)."""
+    import ast
+
+    for path in sorted((CHECKOUT / "tests").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        # A reason held in a variable (or a module constant) is read where it is assigned.
+        assigned = {t.id: n.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                    for t in n.targets if isinstance(t, ast.Name)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in ("skip", "importorskip", "skipif"):
+                yield path.name, node.lineno, node, assigned
+
+
+def test_every_skip_gives_a_reason_an_outside_user_understands():
+    """A skip is read by someone who cloned the repository: it says why in words, with no
+    path of the maintainers' workspace (such as ../shared) and, for a missing module, how
+    to install it."""
+    import ast
+
+    calls = list(_skip_calls())
+    assert calls, "the tests have skips; this test must see them"
+    for name, line, call, assigned in calls:
+        reason = next((k.value for k in call.keywords if k.arg == "reason"), None)
+        if reason is None and call.func.attr == "skip" and call.args:
+            reason = call.args[0]
+        assert reason is not None, f"{name}:{line}: a skip without a reason"
+        if isinstance(reason, ast.Name):
+            reason = assigned[reason.id]
+        text = " ".join(n.value for n in ast.walk(reason) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+        assert len(text.split()) >= 4, f"{name}:{line}: say why in words: {text!r}"
+        assert "../" not in text and "shared/" not in text, f"{name}:{line}: an internal path: {text!r}"
+        if call.func.attr == "importorskip":
+            assert "pip install" in text, f"{name}:{line}: say how to install the module: {text!r}"

@@ -94,7 +94,7 @@ def test_sqlite_lists_are_json_arrays(database):
 
 
 def test_parquet_is_typed_and_carries_the_schema(checkout, tmp_path):
-    pq = pytest.importorskip("pyarrow.parquet", reason="pyarrow is in the validate and test extras")
+    pq = pytest.importorskip("pyarrow.parquet", reason="pyarrow is in the validate and test extras: pip install '.[validate]'")
     result = run("export", "parquet", str(tmp_path), "--package", str(checkout), "--tables", "actors,event_dates")
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["actors.parquet", "event_dates.parquet"]

@@ -264,6 +264,18 @@ def test_load_error_is_a_package_error_with_the_error_as_data():
     assert aapeace.LoadError is LoadError and aapeace.IntegrityError is IntegrityError
 
 
+
+def test_the_public_names_import_from_the_package_and_complete():
+    import subprocess
+    import sys
+
+    names = ", ".join(n for n in aapeace.__all__ if n != "__version__")
+    script = f"from aapeace import {names}, __version__; import aapeace; print(' '.join(dir(aapeace)))"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == sorted(aapeace.__all__)
+    assert {"load", "source_texts", "LoadError", "IntegrityError", "validate"} <= set(aapeace.__all__)
+
 # --- failures the old loader let through or raised raw -----------------------------------
 
 def test_permission_denied_is_a_load_error_file_unreadable(package_copy, monkeypatch):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
+import re
 import shutil
 import subprocess
 import sys
@@ -80,7 +82,7 @@ def dist(checkout, tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
-def test_release_writes_three_artefacts_and_their_sums(dist, checkout):
+def test_release_writes_three_artefacts_and_their_sums(dist, checkout, tmp_path):
     data = open_dataset(checkout)
     names = sorted(p.name for p in dist.iterdir())
     assert names == sorted([f"armenia_azerbaijan_peace-{data.version}-py3-none-any.whl",
@@ -89,6 +91,14 @@ def test_release_writes_three_artefacts_and_their_sums(dist, checkout):
     assert release.verify_sums(dist) == []
     if shutil.which("sha256sum"):
         assert subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=dist, capture_output=True).returncode == 0
+        # Only the zip downloaded, beside SHA256SUMS: the zip's README's command.
+        alone = tmp_path / "alone"
+        alone.mkdir()
+        for name in ("SHA256SUMS", f"{data.name}-{data.version}.zip"):
+            shutil.copy(dist / name, alone / name)
+        checked = subprocess.run(["sha256sum", "-c", "--ignore-missing", "SHA256SUMS"], cwd=alone,
+                                 capture_output=True, text=True)
+        assert checked.returncode == 0 and checked.stdout == f"{data.name}-{data.version}.zip: OK\n", checked
     # A second release into the same folder overwrites nothing.
     before = {p.name: p.read_bytes() for p in dist.iterdir()}
     again = run("release", "--checkout", str(checkout), "--outdir", str(dist), "--no-isolation")
@@ -142,14 +152,30 @@ def test_the_wheel_works_offline_in_a_fresh_venv(dist, checkout, tmp_path):
         assert result.returncode == ok, f"{command}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
         return result
 
-    offline(str(python), "-m", "pip", "install", "-q", "--no-index", "--find-links", str(wheelhouse),
-            f"{wheel}[validate,release]", "hatchling")
+    # First the wheel alone, as `pip install <wheel>` gives it: what needs an extra says which.
+    offline(str(python), "-m", "pip", "install", "-q", "--no-index", "--find-links", str(wheelhouse), str(wheel))
+    aapeace = str(bin_dir / "aapeace")
+    for command in (["validate"], ["validate", "--format", "json"], ["release", "--checkout", str(checkout)]):
+        result = offline(aapeace, *command, ok=2)
+        assert "pip install 'armenia-azerbaijan-peace[validate]'" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+        if "json" in command:
+            assert json.loads(result.stdout)["exit_code"] == 2
+    # Then the extras as those messages say, by name: the installed wheel is kept, so only the
+    # extras' dependencies are needed (a folder without our wheel stands in for the index).
+    dependencies = tmp_path / "dependencies"
+    shutil.copytree(wheelhouse, dependencies, ignore=shutil.ignore_patterns("armenia_azerbaijan_peace-*"))
+    offline(str(python), "-m", "pip", "install", "-q", "--no-index", "--find-links", str(dependencies),
+            "armenia-azerbaijan-peace[validate,release]", "hatchling")
+    # The copy the wheel installs is not a checkout: generate refuses it, named or not.
+    for command in (["generate"], ["generate", "--check"]):
+        result = offline(aapeace, *command, ok=2)
+        assert "not a checkout" in result.stderr, result.stderr
     version = open_dataset(checkout).version
     loaded = offline(str(python), "-c", "import aapeace; t = aapeace.load(); "
                      "assert 'site-packages' in aapeace.__file__, aapeace.__file__; "
                      "print(aapeace.__version__, sum(len(f) for f in t.values()))")
     assert loaded.stdout.split()[0] == version
-    aapeace = str(bin_dir / "aapeace")
     assert offline(aapeace, "--version").stdout.strip() == f"aapeace {version}"
     offline(aapeace, "validate", "--quiet")
     info = json.loads(offline(aapeace, "info", "--format", "json").stdout)
@@ -159,6 +185,8 @@ def test_the_wheel_works_offline_in_a_fresh_venv(dist, checkout, tmp_path):
         z.extractall(outside / "zip")
     unzipped = next((outside / "zip").iterdir())
     shipped = offline(str(python), "-c", "from aapeace.model import shipped_root; print(shipped_root())").stdout.strip()
+    result = offline(aapeace, "generate", shipped, ok=2)  # named by its path, it is still the installed copy
+    assert "not a checkout" in result.stderr and "site-packages" in result.stderr, result.stderr
     offline(aapeace, "diff", shipped, str(unzipped), "--exit-code")
     for fmt, out in (("json", "json"), ("sqlite", "db.sqlite"), ("parquet", "parquet"), ("csv-safe", "csv")):
         offline(aapeace, "export", fmt, out)
@@ -170,3 +198,81 @@ def test_the_wheel_works_offline_in_a_fresh_venv(dist, checkout, tmp_path):
     offline(aapeace, "release", "--checkout", str(copy), "--outdir", str(outside / "dist"), "--no-isolation")
     assert sorted(p.name for p in (outside / "dist").iterdir()) == sorted(p.name for p in dist.iterdir())
     print("offline by", "a network namespace (unshare -n)" if prefix else "no index and a closed proxy")
+
+
+# --- the zip for someone who downloads only the zip (issue 11) -----------------------------
+
+@pytest.fixture(scope="module")
+def downloaded(checkout, tmp_path_factory) -> Path:
+    """A folder holding what a downloader takes: the zip and SHA256SUMS, which also lists the
+    wheel and sdist they did not take."""
+    folder = tmp_path_factory.mktemp("download")
+    name, version = release.version_of(checkout)
+    archive = folder / f"{name}-{version}.zip"
+    release.write_zip(checkout, archive)
+    others = [folder / f"armenia_azerbaijan_peace-{version}-py3-none-any.whl",
+              folder / f"armenia_azerbaijan_peace-{version}.tar.gz"]
+    for other in others:
+        other.write_bytes(b"not downloaded")
+    release.write_sums([archive, *others], folder / release.SUMS)
+    for other in others:
+        other.unlink()
+    return folder
+
+
+def _blocks(markdown: str, language: str) -> list[str]:
+    return re.findall(rf"^```{language}\n(.*?)^```", markdown, re.M | re.S)
+
+
+def test_the_zip_has_its_own_readme_for_downloaders(downloaded, checkout):
+    with zipfile.ZipFile(next(downloaded.glob("*.zip"))) as z:
+        top = z.namelist()[0].split("/")[0]
+        text = z.read(f"{top}/README.md").decode("utf-8")
+    assert text != (checkout / "README.md").read_text(encoding="utf-8")
+    assert text == release.readme(checkout)
+    assert "sha256sum -c --ignore-missing SHA256SUMS" in text and ".venv" not in text and "pip install ." not in text
+    for table in open_dataset(checkout).tables:
+        assert f"| `{table.name}` |" in text
+
+
+def test_every_document_in_the_zip_links_only_to_files_in_it(downloaded):
+    with zipfile.ZipFile(next(downloaded.glob("*.zip"))) as z:
+        names = set(z.namelist())
+        documents = {n: z.read(n).decode("utf-8") for n in names if n.endswith(".md")}
+    assert any(n.endswith("/README.md") for n in documents)
+    for name, text in documents.items():
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target) or target.startswith("#"):
+                continue  # a web address or an anchor in the same page
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name), target.split("#")[0]))
+            assert resolved in names, f"{name} links to {target}, which the zip does not hold"
+
+
+def test_sha256sums_is_what_sha256sum_reads(downloaded):
+    lines = (downloaded / release.SUMS).read_text(encoding="ascii").splitlines()
+    assert lines and all(re.fullmatch(r"[0-9a-f]{64}  [^/\s][^/]*", line) for line in lines), lines
+
+
+def test_the_readme_commands_work_with_only_the_zip_downloaded(downloaded, tmp_path):
+    """The README's shell block (check the sums, unzip) in the download folder, then its
+    Python example in the unzipped package."""
+    if shutil.which("sha256sum") is None or shutil.which("unzip") is None:
+        pytest.fail("sha256sum and unzip (GNU coreutils, unzip) are needed to run the README's commands")
+    folder = tmp_path / "download"
+    shutil.copytree(downloaded, folder)
+    archive = next(folder.glob("*.zip"))
+    with zipfile.ZipFile(archive) as z:
+        text = z.read(f"{archive.stem}/README.md").decode("utf-8")
+    [shell] = _blocks(text, "sh")
+    done = subprocess.run(["sh", "-e", "-c", shell + "\npwd\n"], cwd=folder, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{archive.name}: OK" in done.stdout and done.stdout.strip().endswith(archive.stem)
+    for example in _blocks(text, "python"):
+        ran = subprocess.run([sys.executable, "-c", example], cwd=folder / archive.stem, capture_output=True,
+                             text=True, timeout=120)
+        assert ran.returncode == 0, ran.stderr
+    # A tampered zip fails the same command.
+    archive.write_bytes(archive.read_bytes() + b"x")
+    assert subprocess.run(["sha256sum", "-c", "--ignore-missing", release.SUMS], cwd=folder,
+                          capture_output=True).returncode != 0

@@ -59,3 +59,24 @@ def test_a_file_without_read_permission_is_file_unreadable(small_copy: Path, mon
     monkeypatch.setattr(files.os, "open", denying)
     found = [(e.code, e.file) for e in iter_errors(small_copy)]
     assert ("file-unreadable", "data/positions.csv") in found
+
+
+def test_a_dangling_key_is_named_in_plain_words(small_copy: Path):
+    from packages import regenerate, set_cell
+
+    set_cell(small_copy, "event_actors", 0, "actor_id", "nobody-at-all")
+    regenerate(small_copy)
+    [error] = [e for e in iter_errors(small_copy) if e.code == "foreign-key-dangling"]
+    assert error.message == "no row of actors has actor_id 'nobody-at-all'"
+
+
+def test_no_message_guesses_an_article_for_a_name_it_does_not_know():
+    # "is not a {name}" reads "is not a actor_id"; messages name the thing without an article.
+    # A bump level (major, minor, patch) is a closed list that takes "a".
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    guessed = re.compile(r"""\ban? \{(?!'|"|[\w.]*required_bump\})""")
+    for path in [*(root / "src" / "aapeace").glob("*.py"), *(root / "validators").glob("*.py")]:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            assert not guessed.search(line), f"{path.name}:{number}: {line.strip()}"

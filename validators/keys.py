@@ -73,7 +73,7 @@ def check_foreign_keys(table: Table, data: CsvTable, context: Context) -> Iterat
         code = "self-reference-dangling" if fk.self_reference else "foreign-key-dangling"
         for i in pc.indices_nonzero(dangling).to_pylist():
             value = ", ".join(repr(data.columns[f][i].as_py()) for f in fk.fields)
-            yield Finding(code, f"{value} is not a {'/'.join(fk.reference_fields)} of {fk.resource}", i, fk.fields[0])
+            yield Finding(code, f"no row of {fk.resource} has {'/'.join(fk.reference_fields)} {value}", i, fk.fields[0])
 
 
 def _cycles(fk: ForeignKey, data: CsvTable) -> set[str]:

@@ -1,6 +1,9 @@
-"""Command line: ``aapeace validate | info | diff | export | browse | release | generate | span``.
+"""Command line: aapeace validate | info | diff | export | browse | release | generate | span.
+
 This module only parses arguments and formats results; the work is done elsewhere. Exit
-codes: 0 fine, 1 problems found (or, for ``diff --exit-code``, differences), 2 could not run."""
+codes: 0 fine, 1 problems found (or, for ``diff --exit-code``, differences), 2 could not run.
+A command given ``--format json`` that cannot run prints ``{"error": ..., "exit_code": 2}``
+on stdout as well as the sentence on stderr, so its stdout is always JSON."""
 from __future__ import annotations
 
 import argparse
@@ -12,6 +15,7 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_INVALID, EXIT_CANNOT_RUN = 0, 1, 2
+DISTRIBUTION = "armenia-azerbaijan-peace"
 
 # What never reaches a terminal raw: C0 controls (ESC starts a command: clear a line, hide
 # text, write the clipboard), DEL, C1 controls (a UTF-8 terminal may obey U+009B as ESC [)
@@ -98,9 +102,44 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_CANNOT_RUN if {e.code for e in report.errors} == {"descriptor-missing"} else EXIT_INVALID
 
 
+# Set by main() for a command run with --format json: what _cannot_run also prints on stdout.
+_json_output = False
+
+
 def _cannot_run(command: str, message: str) -> int:
     print(_safe(f"aapeace {command}: {message}"), file=sys.stderr)
+    if _json_output:
+        try:
+            print(_json({"error": message, "exit_code": EXIT_CANNOT_RUN}))
+        except BrokenPipeError:
+            _silence_stdout()
     return EXIT_CANNOT_RUN
+
+
+def _extra_providing(module: str) -> str | None:
+    """The optional extra of this distribution that installs ``module``, read from the
+    installed metadata (pyproject.toml's lists, so none is copied here); None if unknown."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        requirements = requires(DISTRIBUTION) or []
+    except PackageNotFoundError:
+        return None
+    wanted = module.split(".")[0].lower().replace("_", "-")
+    for line in requirements:
+        name = re.match(r"[A-Za-z0-9._-]+", line)
+        extra = re.search(r"""extra\s*==\s*["']([^"']+)["']""", line)
+        if name and extra and extra.group(1) != "test" and name.group().lower().replace("_", "-") == wanted:
+            return extra.group(1)
+    return None
+
+
+def _missing_module(exc: ModuleNotFoundError) -> str:
+    module = exc.name or str(exc)
+    extra = _extra_providing(module)
+    if extra is None:
+        return f"needs the Python module {module!r}, which is not installed"
+    return f"needs {module}, which is not installed: pip install '{DISTRIBUTION}[{extra}]'"
 
 
 VALIDATOR_MISSING = ("checking the package before writing its hashes needs the validator: pip install "
@@ -112,6 +151,10 @@ def _generate(args: argparse.Namespace) -> int:
     from aapeace.model import resolve_descriptor
 
     descriptor_path = resolve_descriptor(args.path)
+    if generate.installed_copy(descriptor_path):
+        return _cannot_run("generate", f"{descriptor_path} is the copy installed with aapeace, not a checkout: "
+                                       "pass the folder of a checkout (a clone or an unpacked sdist), "
+                                       "e.g. `aapeace generate .` from its top")
     if args.check:
         stale = generate.stale(descriptor_path)
         for path in stale:
@@ -156,7 +199,8 @@ def _span(args: argparse.Namespace) -> int:
     try:
         span = find_quote(text, args.quote, args.occurrence, None if args.anywhere else body)
     except QuoteNotFound as exc:
-        print(_safe(f"{args.source_id}: {exc}"), file=sys.stderr)
+        how = f"{exc.what}: choose one with --occurrence N (counted from 1)" if exc.repeated else exc
+        print(_safe(f"{args.source_id}: {how}"), file=sys.stderr)
         return EXIT_INVALID
     print(_json({"source_id": args.source_id, "span_start": span.start, "span_end": span.end,
                  "quote": span.quote}, indent=None))
@@ -196,9 +240,8 @@ def _diff(args: argparse.Namespace) -> int:
             for line in diff.error_lines(errors):
                 print(f"  {_safe(line)}", file=sys.stderr)
         if not args.allow_invalid:
-            print("aapeace diff: refusing to present corrupt input as changes; fix the package "
-                  "(`aapeace validate`), or compare what can be read with --allow-invalid", file=sys.stderr)
-            return EXIT_CANNOT_RUN
+            return _cannot_run("diff", "refusing to present corrupt input as changes; fix the package "
+                                       "(`aapeace validate`), or compare what can be read with --allow-invalid")
     result = diff.compare(open_dataset(args.old), open_dataset(args.new),
                           allow_unreadable=args.allow_invalid)
     if args.format == "json":
@@ -211,8 +254,13 @@ def _diff(args: argparse.Namespace) -> int:
         print(f"aapeace diff: {' and '.join(invalid)} {'is' if len(invalid) == 1 else 'are'} not valid: "
               "the comparison above is of what could be read, not a release check", file=sys.stderr)
     if args.check_version and not result.version_ok:
-        print(_safe(f"aapeace diff: version {result.new_version} does not cover the changes "
-                    f"(they need a {result.required_bump} bump over {result.old_version})"), file=sys.stderr)
+        if result.required_bump == "none":  # only a version that is not a semver step fails here
+            problem = (f"version {result.new_version} is not a semver step from {result.old_version} "
+                       f"(nothing needs a bump: {result.old_version} may stay)")
+        else:
+            problem = (f"version {result.new_version} does not cover the changes "
+                       f"(they need a {result.required_bump} bump over {result.old_version})")
+        print(_safe(f"aapeace diff: {problem}"), file=sys.stderr)
         return EXIT_INVALID
     return EXIT_INVALID if args.exit_code and not result.empty else EXIT_OK
 
@@ -280,7 +328,9 @@ def parser() -> argparse.ArgumentParser:
                                         "(hashes, exports, JSON Schemas) stop it, exit 1, nothing written, "
                                         "unless --allow-invalid. With --check, write nothing and exit 1 if any "
                                         "file is stale.")
-    g.add_argument("path", nargs="?", help="a datapackage.json or its folder (default: the shipped package)")
+    g.add_argument("path", nargs="?",
+                   help="a checkout's datapackage.json or its folder (default: the checkout aapeace runs from; "
+                        "the copy a wheel installs is refused, since it is not a checkout)")
     g.add_argument("--check", action="store_true", help="report stale files instead of writing them")
     g.add_argument("--allow-invalid", action="store_true",
                    help="write even when the package has errors other than stale derived files (by default: "
@@ -372,29 +422,48 @@ def _version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global _json_output
     from aapeace.errors import PackageError
     from aapeace.files import WriteRefused
 
-    args = parser().parse_args(argv)
+    _json_output = False
     try:
-        code = args.run(args)
-        sys.stdout.flush()  # a closed pipe shows here, not at exit
-        return code
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version or a usage error: argparse has printed it
+        return _flushed(exc.code if isinstance(exc.code, int) else EXIT_CANNOT_RUN)
+    _json_output = getattr(args, "format", None) == "json"
+    try:
+        return _flushed(args.run(args))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        # The reader went away (`aapeace info | head -1`): exit quietly, as Unix tools do.
-        _silence_stdout()
-        return 141
+        return _reader_gone()
     except PackageError as exc:  # the package cannot be worked from: its first problem, with its code
         return _cannot_run(args.command, str(exc))
     except WriteRefused as exc:
         return _cannot_run(args.command, str(exc))
+    except ModuleNotFoundError as exc:  # an optional dependency: name the extra that installs it
+        return _cannot_run(args.command, _missing_module(exc))
     except OSError as exc:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         return _cannot_run(args.command, f"{where}{exc.strerror or exc}")
     except Exception as exc:  # noqa: BLE001 - a user sees a sentence, never a traceback
         return _cannot_run(args.command, f"could not run: {type(exc).__name__}: {exc}")
+
+
+def _flushed(code: int) -> int:
+    """``code``, once stdout is flushed: a closed pipe shows here, not at the interpreter's exit."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _reader_gone()
+    return code
+
+
+def _reader_gone() -> int:
+    # The reader went away (`aapeace info | head -1`): exit quietly, as Unix tools do.
+    _silence_stdout()
+    return 141
 
 
 def _silence_stdout() -> None:

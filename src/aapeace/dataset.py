@@ -81,7 +81,7 @@ class Dataset:
                     typed[f.name] = jsonrows.typed_value(row[f.name], f)
                 except ValueError as exc:
                     raise PackageError(ValidationError(
-                        "type-error", f"{row[f.name]!r} is not a {f.type} ({exc}); run `aapeace validate` for "
+                        "type-error", f"{row[f.name]!r} is not of type {f.type} ({exc}); run `aapeace validate` for "
                         "every error", file=table.path, row=number, field=f.name)) from None
             out.append(typed)
         return out

@@ -340,6 +340,8 @@ def _verdict(d: PackageDiff) -> str:
     declared = d.declared_bump
     if declared is None:
         return f"the version step {d.old_version} → {d.new_version} is not a semver increase"
+    if d.required_bump == "none":
+        return f"nothing here needs a version bump ({d.old_version} → {d.new_version})"
     if d.version_ok:
         return f"declared {declared} ({d.old_version} → {d.new_version}): enough"
     return f"declared {declared} ({d.old_version} → {d.new_version}): too small, the changes need {d.required_bump}"

@@ -83,7 +83,7 @@ def export(data: Dataset, fmt: str, out: Path, tables: list[str] | None = None) 
         except parquet.ParquetUnavailable as exc:
             raise ExportError(str(exc)) from None
     if fmt != "sqlite" and (out.exists() or out.is_symlink()) and not out.is_dir():
-        raise ExportError(f"{out} is not a folder; a {fmt} export writes one file per table into a folder")
+        raise ExportError(f"{out} is not a folder; the {fmt} export writes one file per table into a folder")
     folder, names = _place(data, fmt, out, chosen)
     if folder.is_symlink() and not folder.exists():
         raise ExportError(f"{folder} is a dangling symbolic link: name a folder")

@@ -1,8 +1,9 @@
 """Regenerate every derived file from its source of truth, or check that none is stale.
 
 Derived: the JSON Schemas (from the Table Schemas), the JSON exports (from the CSVs), the
-data dictionary, coverage report and error catalogue (docs/), and each resource's ``hash``
-and ``bytes`` in the descriptor. Nothing else is written: the CSVs, texts and Table
+data dictionary, coverage report and error catalogue (docs/), and in the descriptor each
+resource's ``hash`` and ``bytes`` and each table's ``dialect`` (the one CSV dialect, stated
+in full). Nothing else is written: the CSVs, texts and Table
 Schemas are the user's. Everything is derived from the model and read through the one
 door; everything is written through ``files.Writer`` inside the package's folder, never
 through or over a symbolic link, and never over a file the package declares as its own
@@ -20,7 +21,10 @@ from pathlib import Path
 from . import coverage, dictionary, files, jsonrows, jsonschemas
 from .dataset import Dataset
 from .errors import CATALOGUE, LAYERS, PackageError, ValidationError
-from .model import DESCRIPTOR, Package, open_package
+from .model import DESCRIPTOR, DIALECT, DIALECT_METADATA, Package, open_package
+
+# Where a wheel installs the package's own copy (beside this module, in site-packages).
+INSTALLED_PACKAGE = Path(__file__).resolve().parent / "_package"
 
 DOCS = ("docs/data-dictionary.md", "docs/coverage.md", "docs/errors.md")
 
@@ -28,6 +32,15 @@ DOCS = ("docs/data-dictionary.md", "docs/coverage.md", "docs/errors.md")
 # do not stop it. Any other error does (unless ``--allow-invalid``).
 REPAIRS = frozenset({"hash-mismatch", "bytes-mismatch", "export-missing", "export-unreadable", "export-mismatch",
                      "export-row-invalid", "export-duplicate-key", "jsonschema-stale"})
+
+
+def installed_copy(descriptor_path: Path) -> bool:
+    """Is this the copy installed with aapeace? It is not a checkout: its docs are not there
+    (so ``--check`` would call them stale) and regenerating would write into site-packages."""
+    try:
+        return Path(descriptor_path).resolve().is_relative_to(INSTALLED_PACKAGE)
+    except (OSError, RuntimeError, ValueError):
+        return False
 
 
 def _json(value: object) -> str:
@@ -39,6 +52,17 @@ def _error_catalogue() -> str:
              "Codes are stable: tools may match on them.", "", "| code | layer | meaning |", "| --- | --- | --- |"]
     lines += [f"| `{code}` | {layer} ({LAYERS[layer]}) | {meaning} |" for code, (layer, meaning) in CATALOGUE.items()]
     return "\n".join(lines) + "\n"
+
+
+def _with_dialect(raw: dict) -> dict:
+    """A table resource stating the one CSV dialect (Table Dialect v2) in full, so that readers
+    which sniff a dialect do not guess; placed before its schema. The model has refused any
+    other dialect, so only a missing or partial one changes here."""
+    out = {k: v for k, v in raw.items() if k != "dialect"}
+    dialect = {**DIALECT, **{k: v for k, v in (raw.get("dialect") or {}).items() if k in DIALECT_METADATA}}
+    keys = list(out)
+    at = keys.index("schema") if "schema" in keys else len(keys)
+    return {**dict(list(out.items())[:at]), "dialect": dialect, **dict(list(out.items())[at:])}
 
 
 def _same_file_key(root: Path, relative: str) -> tuple[str, Path | None]:
@@ -104,6 +128,8 @@ def _derived(descriptor_path: Path, with_docs: bool, with_exports: bool) -> tupl
     for resource in package.resources:
         content = files.read_bytes(root, resource.path)
         raw = descriptor["resources"][resource.index]
+        if resource.is_table:
+            descriptor["resources"][resource.index] = raw = _with_dialect(raw)
         raw["hash"] = f"sha256:{files.sha256_hex(content)}"
         raw["bytes"] = len(content)
     _refuse_collisions(root, out, _owned(package, data))

@@ -1,11 +1,35 @@
-"""The joins users ask for most, each a few lines of pandas over ``load()``'s tables."""
+"""The joins users ask for most, each a few lines of pandas over ``load()``'s tables.
+
+A helper given an id that its table does not hold raises ``UnknownId`` (a ``KeyError``),
+so a typo is never mistaken for "no rows"."""
 from __future__ import annotations
+
+import difflib
 
 import pandas as pd
 
 Tables = dict[str, pd.DataFrame]
 # Every table but sources carries these (the span contract).
 SPAN_COLUMNS = {"source_id", "span_start", "span_end", "quote"}
+
+
+class UnknownId(KeyError):
+    """No row of ``table`` has ``value`` in ``column``."""
+
+    def __init__(self, table: str, column: str, value: object, near: list[str]):
+        super().__init__(value)
+        self.table, self.column, self.value = table, column, value
+        hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+        self.message = f"unknown {column} {value!r}: no row of {table} has it{hint}"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _known(tables: Tables, table: str, column: str, value: str) -> None:
+    ids = tables[table][column]
+    if not (ids == value).any():
+        raise UnknownId(table, column, value, difflib.get_close_matches(str(value), ids.astype(str).tolist(), n=3))
 
 
 def events_of_actor(tables: Tables, actor_id: str) -> pd.DataFrame:
@@ -21,12 +45,14 @@ def events_of_actor(tables: Tables, actor_id: str) -> pd.DataFrame:
 
 def actors_of_event(tables: Tables, event_id: str) -> pd.DataFrame:
     """The actors of one event, with their roles and names."""
+    _known(tables, "events", "event_id", event_id)
     links = tables["event_actors"].loc[tables["event_actors"]["event_id"] == event_id, ["actor_id", "role"]]
     return links.merge(tables["actors"][["actor_id", "name", "kind"]], on="actor_id").reset_index(drop=True)
 
 
 def instruments_of_proposal(tables: Tables, proposal_id: str) -> pd.DataFrame:
     """The instruments a proposal acts on, with the action and the instrument's holder and target."""
+    _known(tables, "proposals", "proposal_id", proposal_id)
     links = tables["proposal_instruments"]
     links = links.loc[links["proposal_id"] == proposal_id, ["instrument_id", "action", "quote"]]
     return links.merge(tables["leverage_instruments"].drop(columns=["quote", "source_id", "span_start", "span_end"]),
@@ -49,6 +75,7 @@ def instrument_actions(tables: Tables) -> pd.DataFrame:
 
 def positions_on(tables: Tables, proposal_id: str) -> pd.DataFrame:
     """Who stands where on a proposal, as the sources report it."""
+    _known(tables, "proposals", "proposal_id", proposal_id)
     positions = tables["positions"].loc[tables["positions"]["proposal_id"] == proposal_id]
     return positions.merge(tables["actors"][["actor_id", "name"]], on="actor_id").reset_index(drop=True)
 
@@ -128,9 +155,3 @@ def proposal_points(tables: Tables) -> pd.DataFrame:
     out["point"] = out["point"].astype("Int64")
     out["point_id"] = out["point_id"].astype("string")
     return out
-
-
-def _known(tables: Tables, table: str, column: str, value: str) -> None:
-    # An unknown id would otherwise give an empty frame, which reads as "none".
-    if not (tables[table][column] == value).any():
-        raise KeyError(f"no {column} {value!r} in {table}")

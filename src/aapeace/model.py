@@ -36,7 +36,8 @@ SHA256 = re.compile(r"^sha256:([0-9a-f]{64})\Z")
 TYPES = ("string", "integer", "number", "boolean", "list", "date")
 DEFAULT_TRUE = ("true", "True", "TRUE", "1")
 DEFAULT_FALSE = ("false", "False", "FALSE", "0")
-# The one CSV dialect the package uses (RFC 4180 with LF): a declared dialect must say the same.
+# The one CSV dialect the package uses (RFC 4180 with LF): a declared dialect must say the same;
+# `aapeace generate` states it in full on every table (readers that sniff would guess).
 DIALECT = {"header": True, "headerRows": [1], "delimiter": ",", "lineTerminator": "\n", "quoteChar": '"',
            "doubleQuote": True, "skipInitialSpace": False}
 DIALECT_METADATA = {"$schema", "name", "title", "description"}
@@ -634,7 +635,7 @@ def _field(index: int, raw: dict, names: list[str], primary_key: set[str], missi
         return None
     for key in constraints:
         if key in SPEC_CONSTRAINTS and key not in CONSTRAINTS[kind]:
-            refuse(f"constraints/{key}", f"constraint {key} on a {kind} field is not checked here")
+            refuse(f"constraints/{key}", f"constraint {key} on a field of type {kind} is not checked here")
     for key, default in (("decimalChar", "."), ("bareNumber", True), ("itemType", "string")):
         if key in raw and raw[key] != default:
             refuse(key, f"{key} {raw[key]!r} is not read here (only {default!r})")
@@ -757,7 +758,7 @@ def _constraints(name: str, kind: str, constraints: dict, at: str, where: str, p
             if (_is_int(value) if kind == "integer" else _is_number(value)):
                 out[key] = value
             else:
-                bad(key, f"is not a {kind}")
+                bad(key, f"is not of type {kind}")
     return out
 
 

@@ -5,9 +5,11 @@ A release is three artefacts and their checksums, all named for the version that
 
 - the wheel and the sdist, built by the standard frontend (``python -m build``);
 - ``<name>-<version>.zip``: the data package alone (descriptor, schemas, data, source
-  texts) with its documentation, for people who download rather than install. Its bytes
+  texts) with its documentation and a README written for people who download rather than
+  install. Its bytes
   depend only on its content (sorted entries, fixed timestamps), so a rebuild is identical;
-- ``SHA256SUMS``, in the format ``sha256sum -c SHA256SUMS`` checks.
+- ``SHA256SUMS``, in the format ``sha256sum -c SHA256SUMS`` checks (``<hex>  <name>``, one
+  a line), and ``sha256sum -c --ignore-missing SHA256SUMS`` beside the zip alone.
 
 Before building, the checkout must validate, have no stale derived file, and have a
 CHANGELOG section and a CITATION.cff for its version. Nothing already in the output
@@ -30,9 +32,24 @@ from . import files
 from .errors import PackageError
 from .model import DESCRIPTOR, Package, open_package
 
-# What the data package zip holds besides the descriptor's own resources and schemas.
-DOCUMENTS = ("README.md", "DATASHEET.md", "CITATION.cff", "LICENSE.md", "CHANGELOG.md",
-             "docs/data-dictionary.md", "docs/coverage.md", "docs/annotation-guide.md", "docs/releases.md")
+# What the data package zip holds besides the descriptor's own resources and schemas, and
+# README.md, written for downloaders (the repository's README starts with commands that
+# need a checkout). Every document a document here links to is here too (a test holds it).
+DOCUMENTS = ("DATASHEET.md", "CITATION.cff", "LICENSE.md", "CHANGELOG.md", "docs/data-dictionary.md",
+             "docs/coverage.md", "docs/annotation-guide.md", "docs/releases.md", "docs/errors.md", "docs/design.md",
+             "docs/ci/validate-fork.yml")
+# What each document is, for the zip's README.
+ABOUT = {"DATASHEET.md": "what the data is and is not for, how it was made",
+         "docs/data-dictionary.md": "every table, column, type and allowed value",
+         "docs/annotation-guide.md": "how rows and spans are chosen; every enumerated value defined",
+         "docs/coverage.md": "what each source text contributes",
+         "docs/errors.md": "the validator's error codes",
+         "docs/releases.md": "versions, the bump rules, checking a download",
+         "docs/design.md": "the data model and the span contract",
+         "CHANGELOG.md": "what changed in each version",
+         "LICENSE.md": "licences per part (annotations CC BY 4.0; source texts their publishers')",
+         "CITATION.cff": "how to cite it"}
+README = "README.md"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 SUMS = "SHA256SUMS"
 
@@ -108,17 +125,107 @@ def package_files(checkout: Path, package: Package | None = None) -> list[str]:
     return sorted(out)
 
 
+def readme(checkout: Path, package: Package | None = None) -> str:
+    """The zip's README.md: for someone who downloaded the zip and nothing else."""
+    from .cli import DISTRIBUTION
+    from .dataset import Dataset
+
+    package = package or _package(checkout)
+    data = Dataset(package)
+    top = f"{package.name}-{package.version}"
+    wheel = f"{DISTRIBUTION.replace('-', '_')}-{package.version}-py3-none-any.whl"
+    tables = "\n".join(f"| `{t.name}` | {len(data.rows(t.name)):,} | {_one_line(t.resource.description)} |"
+                       for t in package.tables)
+    docs = "\n".join(f"- [{d}]({d}): {ABOUT.get(d, d)}" for d in DOCUMENTS
+                     if d in ABOUT and files.size_of(checkout, d) is not None)
+    first = next(t for t in package.tables if t.name != "sources").path if len(package.tables) > 1 \
+        else package.tables[0].path
+    return f"""# {package.title or package.name}
+
+Version {package.version} of the data package `{package.name}`: the tables, their
+schemas, the source texts and the documentation, for reading with any tool. Nothing needs
+to be installed to use it.
+
+## Check the download
+
+The release publishes `SHA256SUMS` beside this zip. With both in one folder:
+
+```sh
+sha256sum -c --ignore-missing SHA256SUMS
+unzip {top}.zip && cd {top}
+```
+
+`--ignore-missing` checks the files you downloaded and skips the others it lists (the
+wheel and the sdist); it must print `{top}.zip: OK`.
+
+## What is here
+
+| table | rows | one row is |
+| --- | ---: | --- |
+{tables}
+
+- `datapackage.json`: the descriptor (Frictionless Data Package v2): every table, its
+  schema, its CSV dialect and the sha256 of each file.
+- `data/<table>.csv`: one table each, the canonical form; `data/<table>.json`: the same
+  rows as a JSON array of objects, typed.
+- `data/sources/`: the source texts, byte for byte, which every row cites.
+- `schemas/`: a Table Schema per table; `schemas/jsonschema/`: a JSON Schema for one row of each.
+
+## Reading it
+
+The CSVs are UTF-8, comma-separated, with `"` as the quote (doubled inside a quoted cell),
+a header row and LF line ends, as `datapackage.json` states for each table. Tools that guess
+a dialect should be told: csvkit reads `csvstat -d , -q '"' --snifflimit 0 {first}`.
+
+Every row but the `sources` rows carries `source_id`, `span_start`, `span_end` and `quote`:
+the offsets count Unicode code points of the decoded text (Python `str` indices), start
+inclusive, end exclusive, and the quote is exactly that slice of its text:
+
+```python
+import csv
+
+with open("{first}", encoding="utf-8", newline="") as handle:
+    rows = list(csv.DictReader(handle))
+texts = {{}}
+for source_id in {{r["source_id"] for r in rows}}:
+    with open(f"data/sources/{{source_id}}.txt", encoding="utf-8", newline="") as handle:
+        texts[source_id] = handle.read()  # newline="" keeps the text exactly as counted
+assert all(texts[r["source_id"]][int(r["span_start"]):int(r["span_end"])] == r["quote"] for r in rows)
+```
+
+## Validating it
+
+`frictionless validate datapackage.json` checks it with the reference implementation. The
+project's own validator (every span, key and hash; five layers) comes with the wheel
+published beside this zip: `pip install './{wheel}[validate]'`,
+then `aapeace validate .` here; `aapeace.load()` then gives the tables as typed pandas
+DataFrames.
+
+## Documentation
+
+{docs}
+"""
+
+
+def _one_line(text: str) -> str:
+    """A description fit for one Markdown table cell."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
 def zip_bytes(checkout: Path) -> bytes:
     """The data package zip: its bytes depend only on the files' content."""
     package = _package(checkout)
     top = f"{package.name}-{package.version}"
     buffer = io.BytesIO()
+    entries = {rel: None for rel in package_files(checkout, package)}
+    entries[README] = readme(checkout, package).encode("utf-8")
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for rel in package_files(checkout, package):
+        for rel in sorted(entries):
             info = zipfile.ZipInfo(f"{top}/{rel}", date_time=ZIP_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            archive.writestr(info, files.read_bytes(checkout, rel))
+            content = entries[rel]
+            archive.writestr(info, files.read_bytes(checkout, rel) if content is None else content)
     return buffer.getvalue()
 
 

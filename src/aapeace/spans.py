@@ -23,7 +23,12 @@ class Span:
 
 
 class QuoteNotFound(LookupError):
-    """The quote does not occur in the text, or occurs more than once and no occurrence was chosen."""
+    """The quote does not occur in the text, or occurs more than once and no occurrence was
+    chosen (``repeated``: then ``what`` says where, and the caller names its own way to choose)."""
+
+    def __init__(self, what: str, repeated: bool = False):
+        super().__init__(f"{what}: choose one with occurrence=N (counted from 1)" if repeated else what)
+        self.what, self.repeated = what, repeated
 
 
 class UnknownSource(LookupError):
@@ -108,11 +113,10 @@ def find_quote(text: str, quote: str, occurrence: int | None = None,
         raise QuoteNotFound(f"quote not found{hint}: {_shown(quote)}")
     if occurrence is None:
         if len(starts) > SHOWN_OFFSETS:
-            raise QuoteNotFound(f"quote occurs more than {SHOWN_OFFSETS} times, first at {starts[:SHOWN_OFFSETS]}: "
-                                "choose one with an occurrence number")
+            raise QuoteNotFound(f"quote occurs more than {SHOWN_OFFSETS} times, first at {starts[:SHOWN_OFFSETS]}",
+                                repeated=True)
         if len(starts) > 1:
-            raise QuoteNotFound(
-                f"quote occurs {len(starts)} times, at {starts}: choose one with an occurrence number")
+            raise QuoteNotFound(f"quote occurs {len(starts)} times, at {starts}", repeated=True)
         occurrence = 1
     if occurrence > len(starts):  # the whole window was searched: the count is exact
         raise QuoteNotFound(f"occurrence {occurrence} asked, but the quote occurs {len(starts)} times")
