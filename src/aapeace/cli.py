@@ -217,10 +217,28 @@ def _diff(args: argparse.Namespace) -> int:
     return EXIT_INVALID if args.exit_code and not result.empty else EXIT_OK
 
 
+# Formats of annotation tools: one document per source text, written by their own modules.
+ANNOTATION_FORMATS = ("webannotation", "brat")
+
+
+def _annotation_module(fmt: str):
+    from aapeace import brat, webannotation
+
+    return {"brat": brat, "webannotation": webannotation}[fmt]
+
+
 def _export(args: argparse.Namespace) -> int:
     from aapeace.dataset import open_dataset
     from aapeace.export import ExportError, export
 
+    if args.format in ANNOTATION_FORMATS:
+        out = Path(args.out)
+        if (out.exists() or out.is_symlink()) and not out.is_dir():
+            return _cannot_run("export", f"{out} is not a folder; a {args.format} export writes one document per "
+                                         "source text into a folder")
+        for path in _annotation_module(args.format).export(open_dataset(args.package), out, args.offsets):
+            print(_safe(f"wrote {path}"))
+        return EXIT_OK
     tables = [t for t in (args.tables or "").split(",") if t]
     try:
         written = export(open_dataset(args.package), args.format, Path(args.out), tables)
@@ -228,6 +246,42 @@ def _export(args: argparse.Namespace) -> int:
         return _cannot_run("export", str(exc))
     for path in written:
         print(_safe(f"wrote {path}"))
+    return EXIT_OK
+
+
+def _print_errors(command: str, errors: list) -> None:
+    for error in errors:
+        print(_safe(f"{error.location()}: [{error.code}] {error.message}"), file=sys.stderr)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from aapeace import interchange
+    from aapeace.dataset import open_dataset
+
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        return _cannot_run("import", f"{folder} is not a folder of {args.format} documents")
+    data = open_dataset(args.into)
+    try:
+        merged = interchange.merge(data, _annotation_module(args.format).read(data, folder, args.offsets))
+    except interchange.ImportFailed as exc:
+        _print_errors("import", exc.errors)
+        print(_safe(f"aapeace import: {len(exc.errors)} error(s) in {folder}; nothing was written"), file=sys.stderr)
+        return EXIT_INVALID
+    for name, count in merged.counts.items():
+        if any(count[k] for k in ("added", "changed", "removed")):
+            print(_safe(f"{name}: {count['added']} added, {count['changed']} changed, {count['removed']} removed, "
+                        f"{count['unchanged']} unchanged"))
+    if args.dry_run:
+        print("dry run: nothing was written")
+        return EXIT_OK
+    written = interchange.write(data, merged)
+    for path in written:
+        print(_safe(f"wrote {path}"))
+    if not written:
+        print("nothing changed")
+        return EXIT_OK
+    print("now run `aapeace validate` on the package: the import checks spans and keys, the validator everything")
     return EXIT_OK
 
 
@@ -331,11 +385,34 @@ def parser() -> argparse.ArgumentParser:
                                         "' (the canonical CSVs stay exact). Existing files are never overwritten. OUT is "
                                         "followed if it is itself a symbolic link (you named it, as with cp); "
                                         "a link inside it or at a file's name is refused.")
-    e.add_argument("format", choices=["json", "sqlite", "parquet", "csv-safe"], help="the export format")
+    e.add_argument("format", choices=["json", "sqlite", "parquet", "csv-safe", *ANNOTATION_FORMATS],
+                   help="the export format; webannotation (W3C Web Annotation JSON-LD) and brat (standoff .txt + "
+                        ".ann) write one document per source text, for annotation tools")
     e.add_argument("out", help="the folder (or, for sqlite, the database file) to write")
+    e.add_argument("--offsets", choices=["codepoints", "utf16"], default="codepoints",
+                   help="webannotation and brat: count offsets in code points (the package's own unit, as brat "
+                        "and the W3C model count) or in UTF-16 code units (as INCEpTION, Hypothesis and other "
+                        "Java or JavaScript tools count); converted exactly either way")
     e.add_argument("--package", help="the package (default: the shipped package)")
     e.add_argument("--tables", help="comma-separated table names (default: all)")
     e.set_defaults(run=_export)
+
+    im = commands.add_parser("import", help="bring annotations back from brat or W3C Web Annotation files",
+                             description="Read the annotations of DIR (as `aapeace export brat|webannotation` "
+                                         "writes them, after editing in an annotation tool) into the package: for "
+                                         "each source text DIR annotates, its rows in every table with spans are "
+                                         "replaced by the annotations' rows (matched by table and primary key: "
+                                         "kept in place, changed, added or removed). Offsets, quotes, texts, "
+                                         "tables and keys are checked first: on any error nothing is written "
+                                         "(exit 1). The derived files are then regenerated.")
+    im.add_argument("format", choices=list(ANNOTATION_FORMATS), help="the format of DIR's documents")
+    im.add_argument("dir", help="the folder of documents (<source_id>.ann or .jsonld, beside <source_id>.txt)")
+    im.add_argument("--into", default=".", help="the package to write into (default: the current folder)")
+    im.add_argument("--offsets", choices=["codepoints", "utf16"], default="codepoints",
+                    help="how the tool counted offsets (default: code points; utf16 for INCEpTION, Hypothesis "
+                         "and other Java or JavaScript tools)")
+    im.add_argument("--dry-run", action="store_true", help="check and report what would change; write nothing")
+    im.set_defaults(run=_import)
 
     b = commands.add_parser("browse", help="write a self-contained HTML page to check rows against their spans",
                             description="Write one HTML file (no server, no network) showing each source text with "
