@@ -285,6 +285,42 @@ def _import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_source(args: argparse.Namespace) -> int:
+    from aapeace import addsource
+    from aapeace.dataset import open_dataset
+
+    text_file = Path(args.text)
+    if (args.body_start is None) != (args.body_end is None):
+        return _cannot_run("add-source", "give both --body-start and --body-end, or neither")
+    given = None if args.body_start is None else (args.body_start, args.body_end)
+    data = open_dataset(args.package)
+    meta = {k: v for k, v in (("title", args.title), ("publisher", args.publisher), ("published", args.published),
+                              ("author", args.author), ("url", args.url), ("language", args.language),
+                              ("rights", args.rights)) if v}
+    try:
+        added = addsource.plan(data, text_file, meta, given)
+    except addsource.SourceRefused as exc:
+        _print_errors("add-source", exc.errors)
+        print("aapeace add-source: nothing was written", file=sys.stderr)
+        return EXIT_INVALID
+    lo, hi = added.body
+    if given is None and not args.accept_body:
+        print(_safe(f"proposed body of {added.source_id}: {lo}-{hi} of {len(added.text)} characters"))
+        print(_safe(f"  starts: {added.text[lo:lo + 70]!r}"))
+        print(_safe(f"  ends:   {added.text[max(lo, hi - 70):hi]!r}"))
+        print("nothing was written: confirm with --accept-body, or give --body-start and --body-end")
+        return EXIT_INVALID
+    astral = sum(1 for c in added.text if ord(c) > 0xFFFF)
+    if astral:
+        print(f"note: the text holds {astral} character(s) outside the Basic Multilingual Plane: tools that count "
+              "UTF-16 units (INCEpTION, Hypothesis) need `aapeace export brat|webannotation --offsets utf16`")
+    for path in addsource.write(data, added):
+        print(_safe(f"wrote {path}"))
+    print(_safe(f"added {added.source_id} (body {lo}-{hi}); next: `aapeace suggest {added.source_id} "
+                "suggestions.csv`, then annotate"))
+    return EXIT_OK
+
+
 def _browse(args: argparse.Namespace) -> int:
     from aapeace import browse
     from aapeace.dataset import open_dataset
@@ -413,6 +449,28 @@ def parser() -> argparse.ArgumentParser:
                          "and other Java or JavaScript tools)")
     im.add_argument("--dry-run", action="store_true", help="check and report what would change; write nothing")
     im.set_defaults(run=_import)
+
+    a = commands.add_parser("add-source", help="add a new source text with its sources row",
+                            description="Check TEXT (UTF-8, no byte order mark, LF line endings, Unicode NFC: each "
+                                        "refusal says how to fix the file), copy it into data/sources/ as "
+                                        "NNN_<first 16 hex digits of its sha256>.txt, write its sources row "
+                                        "(sha256, length, body bounds) and a resource for it, and regenerate the "
+                                        "derived files. A text already in the package is refused. The body is "
+                                        "proposed and written only when confirmed (--accept-body) or given "
+                                        "(--body-start, --body-end).")
+    a.add_argument("text", help="the text file, exactly as published")
+    a.add_argument("--title", required=True, help="the headline as the text gives it")
+    a.add_argument("--publisher", required=True, help="the publication that carried the text")
+    a.add_argument("--published", help="YYYY, YYYY-MM or YYYY-MM-DD, as stated in the text")
+    a.add_argument("--author", help="the author, as the byline states it")
+    a.add_argument("--url", help="where it was published (only if known)")
+    a.add_argument("--language", help="BCP 47 tag (default: en)")
+    a.add_argument("--rights", help="who holds the rights and on what terms it is redistributed")
+    a.add_argument("--body-start", type=int, help="offset where the article body begins")
+    a.add_argument("--body-end", type=int, help="offset just past the article body's end")
+    a.add_argument("--accept-body", action="store_true", help="take the proposed body bounds")
+    a.add_argument("--package", default=".", help="the package (default: the current folder)")
+    a.set_defaults(run=_add_source)
 
     b = commands.add_parser("browse", help="write a self-contained HTML page to check rows against their spans",
                             description="Write one HTML file (no server, no network) showing each source text with "
