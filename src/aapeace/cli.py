@@ -321,6 +321,22 @@ def _add_source(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _suggest(args: argparse.Namespace) -> int:
+    from aapeace import suggest
+    from aapeace.dataset import open_dataset
+    from aapeace.spans import UnknownSource
+
+    out = Path(args.out)
+    if out.suffix not in (".csv", ".json"):
+        return _cannot_run("suggest", f"{out}: name a .csv or .json file")
+    try:
+        path, count = suggest.write(open_dataset(args.package), args.source_id, out)
+    except UnknownSource as exc:
+        return _cannot_run("suggest", str(exc))
+    print(_safe(f"wrote {path}: {count} candidate(s) to review; nothing was added to the data"))
+    return EXIT_OK
+
+
 def _browse(args: argparse.Namespace) -> int:
     from aapeace import browse
     from aapeace.dataset import open_dataset
@@ -471,6 +487,17 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--accept-body", action="store_true", help="take the proposed body bounds")
     a.add_argument("--package", default=".", help="the package (default: the current folder)")
     a.set_defaults(run=_add_source)
+
+    sg = commands.add_parser("suggest", help="candidate mentions and dates in a text, to a file for review",
+                             description="Write candidates for review, never into the data: every name and alias "
+                                         "of a known row (tables with a name column, such as actors) found as an "
+                                         "exact whole word inside the text's body, and every date the text states "
+                                         "(with its ISO form and precision). OUT ends in .csv or .json; it is never "
+                                         "overwritten.")
+    sg.add_argument("source_id")
+    sg.add_argument("out", help="the file to write (.csv or .json)")
+    sg.add_argument("--package", default=".", help="the package (default: the current folder)")
+    sg.set_defaults(run=_suggest)
 
     b = commands.add_parser("browse", help="write a self-contained HTML page to check rows against their spans",
                             description="Write one HTML file (no server, no network) showing each source text with "
