@@ -337,6 +337,52 @@ def _suggest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _reanchor(args: argparse.Namespace) -> int:
+    from aapeace import addsource, files, reanchor
+    from aapeace.dataset import open_dataset
+    from aapeace.spans import UnknownSource
+
+    if (args.body_start is None) != (args.body_end is None):
+        return _cannot_run("reanchor", "give both --body-start and --body-end, or neither")
+    new_file = Path(args.new_text)
+    text, errors = addsource.check_text(files.read_bytes(new_file.parent, new_file.name, label=str(new_file)),
+                                        str(new_file))
+    if errors:
+        _print_errors("reanchor", errors)
+        return EXIT_INVALID
+    data = open_dataset(args.package)
+    body = None if args.body_start is None else (args.body_start, args.body_end)
+    try:
+        result = reanchor.reanchor(data, args.source_id, text, body)
+    except UnknownSource as exc:
+        return _cannot_run("reanchor", str(exc))
+    except ImportError as exc:
+        return _cannot_run("reanchor", str(exc))
+    if args.format == "json":
+        print(_json({"source_id": result.source_id, "body": list(result.body), "counts": result.counts,
+                     "rows": [p.to_dict() for p in result.placed]}))
+    else:
+        for p in result.placed:
+            new = f"{p.new[0]}-{p.new[1]}" if p.new else "?"
+            extra = f"; candidate {p.candidate[:60]!r}" if p.candidate else ""
+            print(_safe(f"{p.status:<12} {p.table} {'/'.join(p.key.values())}: {p.old[0]}-{p.old[1]} -> {new} "
+                        f"({p.method}{extra})"))
+        counts = result.counts
+        print(_safe(f"{result.source_id}: {counts['unchanged']} unchanged, {counts['moved']} moved, "
+                    f"{counts['needs-review']} need review; body {result.body[0]}-{result.body[1]}"))
+    if not args.write:
+        if args.format != "json":
+            print("nothing was written (--write writes the new text and the moved spans)")
+        return EXIT_INVALID if result.counts["needs-review"] else EXIT_OK
+    if result.counts["needs-review"] and not args.keep_unresolved:
+        print("aapeace reanchor: rows need review, so nothing was written: correct them, or write with "
+              "--keep-unresolved and fix what the validator then reports", file=sys.stderr)
+        return EXIT_INVALID
+    for path in reanchor.write(data, result):
+        print(_safe(f"wrote {path}"), file=sys.stderr if args.format == "json" else sys.stdout)
+    return EXIT_INVALID if result.counts["needs-review"] else EXIT_OK
+
+
 def _browse(args: argparse.Namespace) -> int:
     from aapeace import browse
     from aapeace.dataset import open_dataset
@@ -498,6 +544,26 @@ def parser() -> argparse.ArgumentParser:
     sg.add_argument("out", help="the file to write (.csv or .json)")
     sg.add_argument("--package", default=".", help="the package (default: the current folder)")
     sg.set_defaults(run=_suggest)
+
+    ra = commands.add_parser("reanchor", help="move every span of a source to a corrected text",
+                             description="Place every row citing SOURCE_ID in NEW_TEXT: at the same offsets or "
+                                         "its quote's only occurrence (exact match), else where the diff of the "
+                                         "two texts maps it if the quote stands exactly there; anything else "
+                                         "needs review, with an approximate match shown as a candidate. A quote is "
+                                         "never changed. Reports each row as unchanged, moved or needs-review "
+                                         "(exit 1 if any needs review). --write writes the new text, its sources "
+                                         "row and the moved spans (refused while rows need review, unless "
+                                         "--keep-unresolved). Needs the contribute extra (diff-match-patch).")
+    ra.add_argument("source_id")
+    ra.add_argument("new_text", help="the corrected text (checked as add-source checks a text)")
+    ra.add_argument("--write", action="store_true", help="write the new text and the moved spans")
+    ra.add_argument("--keep-unresolved", action="store_true",
+                    help="with --write: write even when rows need review, leaving them for the validator to show")
+    ra.add_argument("--body-start", type=int, help="the new text's body start (default: mapped through the diff)")
+    ra.add_argument("--body-end", type=int, help="the new text's body end (default: mapped through the diff)")
+    ra.add_argument("--format", choices=["text", "json"], default="text", help="report format (default: text)")
+    ra.add_argument("--package", default=".", help="the package (default: the current folder)")
+    ra.set_defaults(run=_reanchor)
 
     b = commands.add_parser("browse", help="write a self-contained HTML page to check rows against their spans",
                             description="Write one HTML file (no server, no network) showing each source text with "
