@@ -383,6 +383,23 @@ def _reanchor(args: argparse.Namespace) -> int:
     return EXIT_INVALID if result.counts["needs-review"] else EXIT_OK
 
 
+def _agree(args: argparse.Namespace) -> int:
+    from aapeace import agree
+    from aapeace.dataset import open_dataset
+
+    if not 0 <= args.min_overlap < 1:
+        return _cannot_run("agree", "--min-overlap is a fraction from 0 (any shared character) to below 1")
+    try:
+        shared, results = agree.agree(open_dataset(args.a), open_dataset(args.b), args.min_overlap)
+    except agree.NotComparable as exc:
+        return _cannot_run("agree", str(exc))
+    if args.format == "json":
+        print(_json({"sources": shared, "reference": "A", "tables": [r.to_dict() for r in results]}))
+    else:
+        print(_safe(agree.render_text(shared, results), lines=True), end="")
+    return EXIT_OK
+
+
 def _browse(args: argparse.Namespace) -> int:
     from aapeace import browse
     from aapeace.dataset import open_dataset
@@ -564,6 +581,18 @@ def parser() -> argparse.ArgumentParser:
     ra.add_argument("--format", choices=["text", "json"], default="text", help="report format (default: text)")
     ra.add_argument("--package", default=".", help="the package (default: the current folder)")
     ra.set_defaults(run=_reanchor)
+
+    ag = commands.add_parser("agree", help="agreement between two annotations of the same texts",
+                             description="Compare two packages annotating the same source texts (same sha256): "
+                                         "per table, rows matched one to one by span overlap; precision, recall "
+                                         "and F1 with A as the reference; Cohen's kappa on each enum column over "
+                                         "the matched rows.")
+    ag.add_argument("a", help="the reference annotation (a package folder or its datapackage.json)")
+    ag.add_argument("b", help="the second annotation")
+    ag.add_argument("--min-overlap", type=float, default=0.0,
+                    help="the span overlap (Jaccard, 0 to 1) a match must exceed (default 0: any shared character)")
+    ag.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    ag.set_defaults(run=_agree)
 
     b = commands.add_parser("browse", help="write a self-contained HTML page to check rows against their spans",
                             description="Write one HTML file (no server, no network) showing each source text with "
