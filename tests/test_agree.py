@@ -85,3 +85,5 @@ def test_the_cli_prints_a_table_and_json(pair, capsys):
 def test_packages_without_a_shared_text_are_not_compared(pair, small_template, capsys):
     assert main(["agree", str(pair[0]), str(small_template)]) == 2
     assert "share no source text" in capsys.readouterr().err
+    assert main(["agree", str(pair[0]), str(pair[1]), "--source", "000_70f3f05990dbd550"]) == 2
+    assert main(["agree", str(pair[0]), str(pair[1]), "--source", SOURCE]) == 0

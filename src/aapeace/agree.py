@@ -99,12 +99,15 @@ def _sources(data: Dataset) -> dict[str, str]:
     return {r["source_id"]: r.get("sha256", "") for r in data.rows("sources")}
 
 
-def agree(a: Dataset, b: Dataset, min_overlap: float = 0.0) -> tuple[list[str], list[TableAgreement]]:
-    """The sources compared, and the agreement per table both packages have."""
+def agree(a: Dataset, b: Dataset, min_overlap: float = 0.0,
+          only: list[str] | None = None) -> tuple[list[str], list[TableAgreement]]:
+    """The sources compared (all both packages hold, or those in ``only``), and the agreement
+    per table both packages have."""
     left, right = _sources(a), _sources(b)
-    shared = sorted(s for s in left if s in right and left[s] == right[s])
+    shared = sorted(s for s in left if s in right and left[s] == right[s] and (not only or s in only))
     if not shared:
-        raise NotComparable("the two packages share no source text with the same sha256: nothing to compare")
+        raise NotComparable(f"the two packages share no source text{' of ' + ', '.join(only) if only else ''} with "
+                            "the same sha256: nothing to compare")
     out = []
     b_tables = {t.name: t for t in span_tables(b)}
     for table in span_tables(a):

@@ -390,7 +390,7 @@ def _agree(args: argparse.Namespace) -> int:
     if not 0 <= args.min_overlap < 1:
         return _cannot_run("agree", "--min-overlap is a fraction from 0 (any shared character) to below 1")
     try:
-        shared, results = agree.agree(open_dataset(args.a), open_dataset(args.b), args.min_overlap)
+        shared, results = agree.agree(open_dataset(args.a), open_dataset(args.b), args.min_overlap, args.source)
     except agree.NotComparable as exc:
         return _cannot_run("agree", str(exc))
     if args.format == "json":
@@ -591,6 +591,8 @@ def parser() -> argparse.ArgumentParser:
     ag.add_argument("b", help="the second annotation")
     ag.add_argument("--min-overlap", type=float, default=0.0,
                     help="the span overlap (Jaccard, 0 to 1) a match must exceed (default 0: any shared character)")
+    ag.add_argument("--source", action="append", metavar="SOURCE_ID",
+                    help="compare only this source text (repeatable; default: every text both hold)")
     ag.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
     ag.set_defaults(run=_agree)
 
