@@ -47,6 +47,7 @@ def _exported(fixture: Path, tmp_path: Path) -> tuple[Path, Path]:
 BROKEN = [
     ("no tab", lambda ann: ann + "T9 actors 1 2 x\n", "annotation-unreadable"),
     ("bad offsets", lambda ann: ann + "T9\tactors one two\tx\n", "annotation-unreadable"),
+    ("huge offset", lambda ann: ann + f"T9\tactors 1 {'9' * 5000}\tx\n", "annotation-unreadable"),
     ("relation", lambda ann: ann + "R1\tpart_of Arg1:T1 Arg2:T2\n", "annotation-unsupported"),
     ("no values", lambda ann: ann.split("#1\t")[0] + "#2" + ann.split("#2", 1)[1], "annotation-values-missing"),
     ("unknown table", lambda ann: ann.replace("T1\tactors", "T1\tsources", 1), "annotation-unknown-table"),

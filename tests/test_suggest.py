@@ -59,4 +59,5 @@ def test_suggestions_go_to_their_own_file_never_into_the_data(tmp_path, capsys):
     assert main(["suggest", SOURCE, str(out), "--package", str(root)]) == 2  # never overwritten
     assert main(["suggest", SOURCE, str(tmp_path / "s.txt"), "--package", str(root)]) == 2
     assert main(["suggest", "nope", str(tmp_path / "s.json"), "--package", str(root)]) == 2
+    assert main(["suggest", SOURCE, str(root / "data" / "s.json"), "--package", str(root)]) == 2
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before

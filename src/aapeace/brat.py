@@ -28,7 +28,8 @@ from .interchange import (LINE_BREAKS, Annotation, ImportFailed, document_text, 
 from .offsets import Counter
 
 NOTE = "AnnotatorNotes"
-_FRAGMENT = re.compile(r"^([0-9]+) ([0-9]+)\Z")
+# At most 18 digits: any real offset fits, and int() is never asked for a hostile number.
+_FRAGMENT = re.compile(r"^([0-9]{1,18}) ([0-9]{1,18})\Z")
 # JSON leaves these raw; in an .ann line each would end the line for some reader.
 _RAW_BREAKS = re.compile("[\x85\u2028\u2029]")
 

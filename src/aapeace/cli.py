@@ -331,7 +331,7 @@ def _suggest(args: argparse.Namespace) -> int:
         return _cannot_run("suggest", f"{out}: name a .csv or .json file")
     try:
         path, count = suggest.write(open_dataset(args.package), args.source_id, out)
-    except UnknownSource as exc:
+    except (UnknownSource, suggest.NotIntoTheData) as exc:
         return _cannot_run("suggest", str(exc))
     print(_safe(f"wrote {path}: {count} candidate(s) to review; nothing was added to the data"))
     return EXIT_OK

@@ -109,6 +109,14 @@ def render(rows: list[dict[str, str]], out: Path) -> str:
     return csvio.dumps(COLUMNS, ([r[c] for c in COLUMNS] for r in rows))
 
 
+class NotIntoTheData(ValueError):
+    """OUT lies in a folder that holds the package's own files."""
+
+
 def write(data: Dataset, source_id: str, out: Path) -> tuple[Path, int]:
+    folders = {(data.root / r.path).parent.resolve() for r in data.package.resources}
+    if out.parent.resolve() in folders:
+        raise NotIntoTheData(f"{out} is in a folder of the package's own files: suggestions go to a file of "
+                             "their own, outside data/")
     rows = suggestions(data, source_id)
     return files.Writer(out.parent).write(out.name, render(rows, out)), len(rows)
