@@ -23,7 +23,7 @@ from pathlib import Path
 from . import files
 from .dataset import Dataset
 from .errors import ValidationError
-from .interchange import (LINE_BREAKS, Annotation, ImportFailed, document_text, one_line, position,
+from .interchange import (LINE_BREAKS, Annotation, ImportFailed, annotations, document_text, one_line, position,
                           quote_mismatch, span_tables)
 from .offsets import Counter
 
@@ -79,11 +79,8 @@ def files_of(data: Dataset) -> list[str]:
 
 
 def export(data: Dataset, out: Path, units: str) -> list[Path]:
-    from .interchange import annotations
-
-    writer = files.Writer(out, create=False) if out.exists() else None
-    if writer:
-        writer.check(files_of(data))  # a refusal writes nothing
+    if out.exists():
+        files.Writer(out, create=False).check(files_of(data))  # a refusal writes nothing
     texts, grouped = data.texts(), annotations(data)
     writer = files.Writer(out)
     written = []

@@ -11,6 +11,9 @@ from dataclasses import asdict, dataclass
 MAX_MESSAGE = 2000
 
 LAYERS = {0: "report", 1: "descriptor", 2: "table", 3: "keys", 4: "spans", 5: "exports", 6: "contributing"}
+# The layer of the codes that the commands bringing texts and annotations in emit (add-source,
+# import, reanchor); the validator never does, so no validator case can cover them.
+CONTRIBUTING = 6
 
 # code -> (layer, one-line meaning). docs/errors.md is generated from this.
 CATALOGUE: dict[str, tuple[int, str]] = {
