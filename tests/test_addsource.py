@@ -74,3 +74,12 @@ def test_given_bounds_are_checked_and_the_id_counts_on():
     text = "Headline\n\n" + "word " * 25 + "\n\nSign up\n"
     assert addsource.propose_body(text) == (10, 10 + 125)
     assert addsource.propose_body("short") == (0, 5)
+
+
+def test_given_body_bounds_outside_the_text_are_refused(small_copy, capsys):
+    before = _snapshot(small_copy)
+    for bounds in (["--body-start", "10", "--body-end", "100000"], ["--body-start", "50", "--body-end", "40"]):
+        assert main(["add-source", str(FIXTURE_TEXT), *ARGS, *bounds, "--package", str(small_copy)]) == 1
+        assert "[body-out-of-bounds]" in capsys.readouterr().err
+    assert main(["add-source", str(FIXTURE_TEXT), *ARGS, "--body-start", "10", "--package", str(small_copy)]) == 2
+    assert _snapshot(small_copy) == before

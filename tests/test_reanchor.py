@@ -3,6 +3,7 @@ else needs review with a candidate; quotes never change; nothing is written unle
 nor while a row needs review."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,10 @@ def test_write_only_when_asked_and_when_nothing_needs_review(package, tmp_path, 
     assert main(args) == 1 and "1 need review" in capsys.readouterr().out
     assert main([*args, "--write"]) == 1
     assert {p: p.read_bytes() for p in package.rglob("*") if p.is_file()} == before
+    capsys.readouterr()
+    assert main([*args, "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["counts"] == {"unchanged": 1, "moved": 1, "needs-review": 1}  # Armenia comes after the edit
     crlf = tmp_path / "crlf.txt"
     crlf.write_bytes(TEXT.replace("\n", "\r\n").encode("utf-8"))
     assert main(["reanchor", SOURCE, str(crlf), "--package", str(package)]) == 1
@@ -107,3 +112,8 @@ def test_write_only_when_asked_and_when_nothing_needs_review(package, tmp_path, 
     assert list(iter_errors(package)) == []
     quotes = [line.split(",")[-2] for line in (package / "data/actors.csv").read_text(encoding="utf-8").splitlines()]
     assert quotes[1:] == ["Nikol Pashinyan", "Armenia", "the border commission would meet"]
+    # --keep-unresolved: the text and the rows that moved are written; the row needing review
+    # stays as it was, for the validator to point at.
+    path.write_text(new.replace("would meet", "will meet"), encoding="utf-8")
+    assert main([*args, "--write", "--keep-unresolved"]) == 1
+    assert {e.code for e in iter_errors(package)} == {"quote-mismatch"}
