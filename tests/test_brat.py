@@ -11,7 +11,7 @@ from aapeace import brat
 from aapeace.cli import main
 from aapeace.dataset import open_dataset
 from interchange_cases import import_errors, round_trip
-from packages import fixture_package
+from packages import fixture_package, text_package
 
 
 
@@ -30,6 +30,17 @@ def test_astral_characters_shift_utf16_offsets_exactly(fixture, tmp_path):
     units = (tmp_path / "utf16" / "900_0123456789abcdef.ann").read_text(encoding="utf-8")
     assert f"actors {at} {at + 15}\tNikol Pashinyan" in points
     assert f"actors {at + 2} {at + 17}\tNikol Pashinyan" in units  # two astral characters before it
+
+
+def test_a_quote_that_starts_and_ends_with_a_line_break_comes_back_whole(tmp_path):
+    # Found by the round-trip property in the fuzz profile: brat's fragments skip line breaks.
+    text = "Test fixture headline\n\nOne line.\nTwo 😀 lines.\n"
+    at = text.index("\nTwo")
+    actor = {"actor_id": "lines", "name": "Lines", "kind": "person", "span_start": str(at),
+             "span_end": str(len(text))}
+    root = text_package(tmp_path / "pkg", "900_0123456789abcdef", text, (0, len(text)), {"actors": [actor]})
+    for units in ("codepoints", "utf16"):
+        round_trip(brat, root, tmp_path / units, units)
 
 
 def test_utf16_offsets_read_as_code_points_are_refused(fixture, tmp_path):
@@ -78,6 +89,10 @@ def test_a_span_across_a_line_break_is_written_in_fragments_and_read_back_whole(
     text = "one\ntwo three"
     assert brat.fragments(text, 0, 9) == [(0, 3), (4, 9)]
     assert brat.shown(text, [(0, 3), (4, 9)]) == "one two t"
+    # A span that starts or ends with a line break keeps it (its first and last fragments do).
+    assert brat.fragments("a\n\nb\nc", 1, 5) == [(1, 5)]
+    assert brat.fragments("ab\ncd\n", 0, 6) == [(0, 2), (3, 6)]
+    assert brat.fragments("\n\n", 0, 2) == [(0, 2)]
 
 
 def test_import_writes_edits_through_the_cli_and_refuses_without_writing(fixture, tmp_path, capsys):

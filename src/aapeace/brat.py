@@ -35,7 +35,10 @@ _RAW_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 
 def fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """[start, end) cut at line breaks, as brat cuts a span that crosses one."""
+    """[start, end) cut at the line breaks inside it, as brat cuts a span that crosses one.
+    The first fragment starts at ``start`` and the last ends at ``end`` even where a line
+    break stands there, so that the span read back is the span written (found by the
+    round-trip property: a quote that starts with a newline)."""
     out, at = [], start
     for i in range(start, end):
         if text[i] in LINE_BREAKS:
@@ -44,7 +47,11 @@ def fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
             at = i + 1
     if end > at:
         out.append((at, end))
-    return out or [(start, end)]
+    if not out:
+        return [(start, end)]
+    out[0] = (start, out[0][1])
+    out[-1] = (out[-1][0], end)
+    return out
 
 
 def shown(text: str, parts: list[tuple[int, int]]) -> str:
