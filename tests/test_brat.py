@@ -78,6 +78,18 @@ def test_a_broken_document_is_refused_with_its_code(fixture, tmp_path, name, edi
     assert code in {c for c, _ in import_errors(brat, fixture, out)}
 
 
+def test_a_row_of_another_source_is_not_made_twice(tmp_path):
+    from aapeace import interchange
+
+    root = fixture_package(tmp_path / "pkg")
+    data = open_dataset(root)
+    other = interchange.Annotation("actors", "004_other", 0, 1, "x", {"actor_id": "nikol-pashinyan", "name": "N",
+                                                                       "kind": "person"}, "004_other.ann", 1)
+    with pytest.raises(interchange.ImportFailed) as refused:
+        interchange.merge(data, {"004_other": [other]})
+    assert [(e.code, e.row) for e in refused.value.errors] == [("annotation-key-duplicate", 1)]
+
+
 def test_a_changed_text_or_an_unknown_source_is_refused(fixture, tmp_path):
     out, ann = _exported(fixture, tmp_path)
     (out / "900_0123456789abcdef.txt").write_text("changed", encoding="utf-8")

@@ -100,7 +100,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "annotation-offsets-invalid": (6, "An annotation's offsets lie outside the text, inside a UTF-16 surrogate pair, are reversed, or its fragments leave out words."),
     "annotation-quote-mismatch": (6, "The text an annotation carries is not the text at its offsets: the offsets are shifted (often UTF-16 units read as code points)."),
     "annotation-text-differs": (6, "The text beside the annotations differs from the package's source text, so the offsets may point at other words."),
-    "annotation-key-duplicate": (6, "Two imported annotations carry the same row key."),
+    "annotation-key-duplicate": (6, "Two imported annotations carry the same row key, or one carries the key of a row that cites another source."),
     "text-not-utf8": (6, "A text given to `add-source` is not UTF-8."),
     "text-byte-order-mark": (6, "A text given to `add-source` starts with a byte order mark, which offsets would count."),
     "text-line-ending": (6, "A text given to `add-source` has CR LF or CR line endings; offsets count LF alone."),

@@ -167,6 +167,17 @@ def merge(data: Dataset, documents: dict[str, list[Annotation]]) -> Merged:
                                               f"{dict(zip(table.primary_key, key))}; a row is one annotation",
                                               file=a.where, row=a.line))
             incoming[a.table][key] = a
+    for name, table in tables.items():
+        if not table.primary_key:
+            continue
+        elsewhere = {_key(table, values_of(table, row), row["source_id"], 0): row["source_id"]
+                     for row in data.rows(name) if row["source_id"] not in documents}
+        for key, a in incoming[name].items():
+            if key in elsewhere:
+                errors.append(ValidationError(
+                    "annotation-key-duplicate", f"the {name} row {dict(zip(table.primary_key, key))} exists already, "
+                    f"citing {elsewhere[key]!r}: one real-world thing is one row (annotate this text's span as a "
+                    "further mention of it, or give the row a key of its own)", file=a.where, row=a.line))
     if errors:
         raise ImportFailed(errors)
     out, counts = {}, {}
