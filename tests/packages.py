@@ -122,3 +122,40 @@ def new_package(root: Path, texts: dict[str, str]) -> None:
     descriptor["resources"] = resources
     (root / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n",
                                            encoding="utf-8")
+
+
+FIXTURE_TEXT = CHECKOUT / "tests" / "fixtures" / "contributor-text.txt"
+
+
+def text_package(root: Path, source_id: str, text: str, body: tuple[int, int],
+                 rows: dict[str, list[dict[str, str]]] | None = None) -> Path:
+    """A package holding one text (a test fixture) and the given rows (every other cell
+    empty); each span row's quote is cut from the text by its offsets."""
+    import hashlib
+
+    new_package(root, {source_id: text})
+    given = {"sources": [{"source_id": source_id, "title": "Test fixture", "publisher": "Test fixture",
+                          "path": f"data/sources/{source_id}.txt",
+                          "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "length": str(len(text)),
+                          "body_start": str(body[0]), "body_end": str(body[1]), "language": "en",
+                          "rights": "Test fixture written for the suite; not a real text"}]}
+    for name, items in (rows or {}).items():
+        given[name] = [{**r, "source_id": source_id, "quote": text[int(r["span_start"]):int(r["span_end"])]}
+                       for r in items]
+    for name, table in tables(root).items():
+        write_rows(root / table.path, table.field_names,
+                   [[r.get(f, "") for f in table.field_names] for r in given.get(name, [])])
+    regenerate(root)
+    return root
+
+
+def fixture_package(root: Path) -> Path:
+    """The contributor fixture text (astral characters before and inside the body) with two actors."""
+    text = FIXTURE_TEXT.read_text(encoding="utf-8")
+    def span(quote: str) -> dict[str, str]:
+        at = text.index(quote)
+        return {"span_start": str(at), "span_end": str(at + len(quote))}
+    actors = [{"actor_id": "nikol-pashinyan", "name": "Nikol Pashinyan", "kind": "person", **span("Nikol Pashinyan")},
+              {"actor_id": "ilham-aliyev", "name": "Ilham Aliyev", "kind": "person", **span("Ilham Aliyev")}]
+    return text_package(root, "900_0123456789abcdef", text, (text.index("On 14"), text.index("Newsletter")),
+                        {"actors": actors})

@@ -8,7 +8,7 @@ import pytest
 
 from aapeace.cli import parser
 
-COMMANDS = ["validate", "info", "diff", "export", "browse", "release", "generate", "span"]
+COMMANDS = ["validate", "info", "diff", "export", "browse", "release", "generate", "span", "import", "add-source", "suggest", "reanchor", "agree"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

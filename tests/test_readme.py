@@ -25,11 +25,12 @@ BLOCKS = [(kind, code) for kind, code in BLOCK.findall(README)]
 def test_the_readme_has_tested_examples_for_every_kind_of_user():
     quick_start = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     for who in ("Analyst", "Downloader", "Frictionless", "DuckDB or polars", "Reviewer", "Contributor",
-                "Downstream CI"):
+                "Contributor bringing a new text", "Downstream CI"):
         assert f"**{who}" in quick_start, who
     code = "\n".join(c for _, c in BLOCKS)
     for needle in ("aapeace.load()", "import duckdb", "import polars", "frictionless validate",
-                   "aapeace browse", "aapeace export"):
+                   "aapeace browse", "aapeace export", "aapeace add-source", "aapeace suggest",
+                   "aapeace import brat", "aapeace agree", "aapeace reanchor"):
         assert needle in code, needle
 
 

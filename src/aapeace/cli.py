@@ -265,10 +265,28 @@ def _diff(args: argparse.Namespace) -> int:
     return EXIT_INVALID if args.exit_code and not result.empty else EXIT_OK
 
 
+# Formats of annotation tools: one document per source text, written by their own modules.
+ANNOTATION_FORMATS = ("webannotation", "brat")
+
+
+def _annotation_module(fmt: str):
+    from aapeace import brat, webannotation
+
+    return {"brat": brat, "webannotation": webannotation}[fmt]
+
+
 def _export(args: argparse.Namespace) -> int:
     from aapeace.dataset import open_dataset
     from aapeace.export import ExportError, export
 
+    if args.format in ANNOTATION_FORMATS:
+        out = Path(args.out)
+        if (out.exists() or out.is_symlink()) and not out.is_dir():
+            return _cannot_run("export", f"{out} is not a folder; a {args.format} export writes one document per "
+                                         "source text into a folder")
+        for path in _annotation_module(args.format).export(open_dataset(args.package), out, args.offsets):
+            print(_safe(f"wrote {path}"))
+        return EXIT_OK
     tables = [t for t in (args.tables or "").split(",") if t]
     try:
         written = export(open_dataset(args.package), args.format, Path(args.out), tables)
@@ -276,6 +294,157 @@ def _export(args: argparse.Namespace) -> int:
         return _cannot_run("export", str(exc))
     for path in written:
         print(_safe(f"wrote {path}"))
+    return EXIT_OK
+
+
+def _print_errors(command: str, errors: list) -> None:
+    for error in errors:
+        print(_safe(f"{error.location()}: [{error.code}] {error.message}"), file=sys.stderr)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from aapeace import interchange
+    from aapeace.dataset import open_dataset
+
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        return _cannot_run("import", f"{folder} is not a folder of {args.format} documents")
+    data = open_dataset(args.into)
+    try:
+        merged = interchange.merge(data, _annotation_module(args.format).read(data, folder, args.offsets))
+    except interchange.ImportFailed as exc:
+        _print_errors("import", exc.errors)
+        print(_safe(f"aapeace import: {len(exc.errors)} error(s) in {folder}; nothing was written"), file=sys.stderr)
+        return EXIT_INVALID
+    for name, count in merged.counts.items():
+        if any(count[k] for k in ("added", "changed", "removed")):
+            print(_safe(f"{name}: {count['added']} added, {count['changed']} changed, {count['removed']} removed, "
+                        f"{count['unchanged']} unchanged"))
+    if args.dry_run:
+        print("dry run: nothing was written")
+        return EXIT_OK
+    written = interchange.write(data, merged)
+    for path in written:
+        print(_safe(f"wrote {path}"))
+    if not written:
+        print("nothing changed")
+        return EXIT_OK
+    print("now run `aapeace validate` on the package: the import checks spans and keys, the validator everything")
+    return EXIT_OK
+
+
+def _add_source(args: argparse.Namespace) -> int:
+    from aapeace import addsource
+    from aapeace.dataset import open_dataset
+
+    text_file = Path(args.text)
+    if (args.body_start is None) != (args.body_end is None):
+        return _cannot_run("add-source", "give both --body-start and --body-end, or neither")
+    given = None if args.body_start is None else (args.body_start, args.body_end)
+    data = open_dataset(args.package)
+    meta = {k: v for k, v in (("title", args.title), ("publisher", args.publisher), ("published", args.published),
+                              ("author", args.author), ("url", args.url), ("language", args.language),
+                              ("rights", args.rights)) if v}
+    try:
+        added = addsource.plan(data, text_file, meta, given)
+    except addsource.SourceRefused as exc:
+        _print_errors("add-source", exc.errors)
+        print("aapeace add-source: nothing was written", file=sys.stderr)
+        return EXIT_INVALID
+    lo, hi = added.body
+    if given is None and not args.accept_body:
+        print(_safe(f"proposed body of {added.source_id}: {lo}-{hi} of {len(added.text)} characters"))
+        print(_safe(f"  starts: {added.text[lo:lo + 70]!r}"))
+        print(_safe(f"  ends:   {added.text[max(lo, hi - 70):hi]!r}"))
+        print("nothing was written: confirm with --accept-body, or give --body-start and --body-end")
+        return EXIT_INVALID
+    astral = sum(1 for c in added.text if ord(c) > 0xFFFF)
+    if astral:
+        print(f"note: the text holds {astral} character(s) outside the Basic Multilingual Plane: tools that count "
+              "UTF-16 units (INCEpTION, Hypothesis) need `aapeace export brat|webannotation --offsets utf16`")
+    for path in addsource.write(data, added):
+        print(_safe(f"wrote {path}"))
+    print(_safe(f"added {added.source_id} (body {lo}-{hi}); next: `aapeace suggest {added.source_id} "
+                "suggestions.csv`, then annotate"))
+    return EXIT_OK
+
+
+def _suggest(args: argparse.Namespace) -> int:
+    from aapeace import suggest
+    from aapeace.dataset import open_dataset
+    from aapeace.spans import UnknownSource
+
+    out = Path(args.out)
+    if out.suffix not in (".csv", ".json"):
+        return _cannot_run("suggest", f"{out}: name a .csv or .json file")
+    try:
+        path, count = suggest.write(open_dataset(args.package), args.source_id, out)
+    except (UnknownSource, suggest.NotIntoTheData) as exc:
+        return _cannot_run("suggest", str(exc))
+    print(_safe(f"wrote {path}: {count} candidate(s) to review; nothing was added to the data"))
+    return EXIT_OK
+
+
+def _reanchor(args: argparse.Namespace) -> int:
+    from aapeace import addsource, files, reanchor
+    from aapeace.dataset import open_dataset
+    from aapeace.spans import UnknownSource
+
+    if (args.body_start is None) != (args.body_end is None):
+        return _cannot_run("reanchor", "give both --body-start and --body-end, or neither")
+    new_file = Path(args.new_text)
+    text, errors = addsource.check_text(files.read_bytes(new_file.parent, new_file.name, label=str(new_file)),
+                                        str(new_file))
+    if errors:
+        _print_errors("reanchor", errors)
+        return EXIT_INVALID
+    data = open_dataset(args.package)
+    body = None if args.body_start is None else (args.body_start, args.body_end)
+    try:
+        result = reanchor.reanchor(data, args.source_id, text, body)
+    except UnknownSource as exc:
+        return _cannot_run("reanchor", str(exc))
+    except ImportError as exc:
+        return _cannot_run("reanchor", str(exc))
+    if args.format == "json":
+        print(_json({"source_id": result.source_id, "body": list(result.body), "counts": result.counts,
+                     "rows": [p.to_dict() for p in result.placed]}))
+    else:
+        for p in result.placed:
+            new = f"{p.new[0]}-{p.new[1]}" if p.new else "?"
+            extra = f"; candidate {p.candidate[:60]!r}" if p.candidate else ""
+            print(_safe(f"{p.status:<12} {p.table} {'/'.join(p.key.values())}: {p.old[0]}-{p.old[1]} -> {new} "
+                        f"({p.method}{extra})"))
+        counts = result.counts
+        print(_safe(f"{result.source_id}: {counts['unchanged']} unchanged, {counts['moved']} moved, "
+                    f"{counts['needs-review']} need review; body {result.body[0]}-{result.body[1]}"))
+    if not args.write:
+        if args.format != "json":
+            print("nothing was written (--write writes the new text and the moved spans)")
+        return EXIT_INVALID if result.counts["needs-review"] else EXIT_OK
+    if result.counts["needs-review"] and not args.keep_unresolved:
+        print("aapeace reanchor: rows need review, so nothing was written: correct them, or write with "
+              "--keep-unresolved and fix what the validator then reports", file=sys.stderr)
+        return EXIT_INVALID
+    for path in reanchor.write(data, result):
+        print(_safe(f"wrote {path}"), file=sys.stderr if args.format == "json" else sys.stdout)
+    return EXIT_INVALID if result.counts["needs-review"] else EXIT_OK
+
+
+def _agree(args: argparse.Namespace) -> int:
+    from aapeace import agree
+    from aapeace.dataset import open_dataset
+
+    if not 0 <= args.min_overlap < 1:
+        return _cannot_run("agree", "--min-overlap is a fraction from 0 (any shared character) to below 1")
+    try:
+        shared, results = agree.agree(open_dataset(args.a), open_dataset(args.b), args.min_overlap, args.source)
+    except agree.NotComparable as exc:
+        return _cannot_run("agree", str(exc))
+    if args.format == "json":
+        print(_json({"sources": shared, "reference": "A", "tables": [r.to_dict() for r in results]}))
+    else:
+        print(_safe(agree.render_text(shared, results), lines=True), end="")
     return EXIT_OK
 
 
@@ -381,11 +550,101 @@ def parser() -> argparse.ArgumentParser:
                                         "' (the canonical CSVs stay exact). Existing files are never overwritten. OUT is "
                                         "followed if it is itself a symbolic link (you named it, as with cp); "
                                         "a link inside it or at a file's name is refused.")
-    e.add_argument("format", choices=["json", "sqlite", "parquet", "csv-safe"], help="the export format")
+    e.add_argument("format", choices=["json", "sqlite", "parquet", "csv-safe", *ANNOTATION_FORMATS],
+                   help="the export format; webannotation (W3C Web Annotation JSON-LD) and brat (standoff .txt + "
+                        ".ann) write one document per source text, for annotation tools")
     e.add_argument("out", help="the folder (or, for sqlite, the database file) to write")
+    e.add_argument("--offsets", choices=["codepoints", "utf16"], default="codepoints",
+                   help="webannotation and brat: count offsets in code points (the package's own unit, as brat "
+                        "and the W3C model count) or in UTF-16 code units (as INCEpTION, Hypothesis and other "
+                        "Java or JavaScript tools count); converted exactly either way")
     e.add_argument("--package", help="the package (default: the shipped package)")
     e.add_argument("--tables", help="comma-separated table names (default: all)")
     e.set_defaults(run=_export)
+
+    im = commands.add_parser("import", help="bring annotations back from brat or W3C Web Annotation files",
+                             description="Read the annotations of DIR (as `aapeace export brat|webannotation` "
+                                         "writes them, after editing in an annotation tool) into the package: for "
+                                         "each source text DIR annotates, its rows in every table with spans are "
+                                         "replaced by the annotations' rows (matched by table and primary key: "
+                                         "kept in place, changed, added or removed). Offsets, quotes, texts, "
+                                         "tables and keys are checked first: on any error nothing is written "
+                                         "(exit 1). The derived files are then regenerated.")
+    im.add_argument("format", choices=list(ANNOTATION_FORMATS), help="the format of DIR's documents")
+    im.add_argument("dir", help="the folder of documents (<source_id>.ann or .jsonld, beside <source_id>.txt)")
+    im.add_argument("--into", default=".", help="the package to write into (default: the current folder)")
+    im.add_argument("--offsets", choices=["codepoints", "utf16"], default="codepoints",
+                    help="how the tool counted offsets (default: code points; utf16 for INCEpTION, Hypothesis "
+                         "and other Java or JavaScript tools)")
+    im.add_argument("--dry-run", action="store_true", help="check and report what would change; write nothing")
+    im.set_defaults(run=_import)
+
+    a = commands.add_parser("add-source", help="add a new source text with its sources row",
+                            description="Check TEXT (UTF-8, no byte order mark, LF line endings, Unicode NFC: each "
+                                        "refusal says how to fix the file), copy it into data/sources/ as "
+                                        "NNN_<first 16 hex digits of its sha256>.txt, write its sources row "
+                                        "(sha256, length, body bounds) and a resource for it, and regenerate the "
+                                        "derived files. A text already in the package is refused. The body is "
+                                        "proposed and written only when confirmed (--accept-body) or given "
+                                        "(--body-start, --body-end).")
+    a.add_argument("text", help="the text file, exactly as published")
+    a.add_argument("--title", required=True, help="the headline as the text gives it")
+    a.add_argument("--publisher", required=True, help="the publication that carried the text")
+    a.add_argument("--published", help="YYYY, YYYY-MM or YYYY-MM-DD, as stated in the text")
+    a.add_argument("--author", help="the author, as the byline states it")
+    a.add_argument("--url", help="where it was published (only if known)")
+    a.add_argument("--language", help="BCP 47 tag (default: en)")
+    a.add_argument("--rights", help="who holds the rights and on what terms it is redistributed")
+    a.add_argument("--body-start", type=int, help="offset where the article body begins")
+    a.add_argument("--body-end", type=int, help="offset just past the article body's end")
+    a.add_argument("--accept-body", action="store_true", help="take the proposed body bounds")
+    a.add_argument("--package", default=".", help="the package (default: the current folder)")
+    a.set_defaults(run=_add_source)
+
+    sg = commands.add_parser("suggest", help="candidate mentions and dates in a text, to a file for review",
+                             description="Write candidates for review, never into the data: every name and alias "
+                                         "of a known row (tables with a name column, such as actors) found as an "
+                                         "exact whole word inside the text's body, and every date the text states "
+                                         "(with its ISO form and precision). OUT ends in .csv or .json; it is never "
+                                         "overwritten.")
+    sg.add_argument("source_id")
+    sg.add_argument("out", help="the file to write (.csv or .json)")
+    sg.add_argument("--package", default=".", help="the package (default: the current folder)")
+    sg.set_defaults(run=_suggest)
+
+    ra = commands.add_parser("reanchor", help="move every span of a source to a corrected text",
+                             description="Place every row citing SOURCE_ID in NEW_TEXT: at the same offsets or "
+                                         "its quote's only occurrence (exact match), else where the diff of the "
+                                         "two texts maps it if the quote stands exactly there; anything else "
+                                         "needs review, with an approximate match shown as a candidate. A quote is "
+                                         "never changed. Reports each row as unchanged, moved or needs-review "
+                                         "(exit 1 if any needs review). --write writes the new text, its sources "
+                                         "row and the moved spans (refused while rows need review, unless "
+                                         "--keep-unresolved). Needs the contribute extra (diff-match-patch).")
+    ra.add_argument("source_id")
+    ra.add_argument("new_text", help="the corrected text (checked as add-source checks a text)")
+    ra.add_argument("--write", action="store_true", help="write the new text and the moved spans")
+    ra.add_argument("--keep-unresolved", action="store_true",
+                    help="with --write: write even when rows need review, leaving them for the validator to show")
+    ra.add_argument("--body-start", type=int, help="the new text's body start (default: mapped through the diff)")
+    ra.add_argument("--body-end", type=int, help="the new text's body end (default: mapped through the diff)")
+    ra.add_argument("--format", choices=["text", "json"], default="text", help="report format (default: text)")
+    ra.add_argument("--package", default=".", help="the package (default: the current folder)")
+    ra.set_defaults(run=_reanchor)
+
+    ag = commands.add_parser("agree", help="agreement between two annotations of the same texts",
+                             description="Compare two packages annotating the same source texts (same sha256): "
+                                         "per table, rows matched one to one by span overlap; precision, recall "
+                                         "and F1 with A as the reference; Cohen's kappa on each enum column over "
+                                         "the matched rows.")
+    ag.add_argument("a", help="the reference annotation (a package folder or its datapackage.json)")
+    ag.add_argument("b", help="the second annotation")
+    ag.add_argument("--min-overlap", type=float, default=0.0,
+                    help="the span overlap (Jaccard, 0 to 1) a match must exceed (default 0: any shared character)")
+    ag.add_argument("--source", action="append", metavar="SOURCE_ID",
+                    help="compare only this source text (repeatable; default: every text both hold)")
+    ag.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    ag.set_defaults(run=_agree)
 
     b = commands.add_parser("browse", help="write a self-contained HTML page to check rows against their spans",
                             description="Write one HTML file (no server, no network) showing each source text with "

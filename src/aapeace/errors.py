@@ -10,7 +10,10 @@ from dataclasses import asdict, dataclass
 # Messages quote the values at fault; past this many characters they are cut.
 MAX_MESSAGE = 2000
 
-LAYERS = {0: "report", 1: "descriptor", 2: "table", 3: "keys", 4: "spans", 5: "exports"}
+LAYERS = {0: "report", 1: "descriptor", 2: "table", 3: "keys", 4: "spans", 5: "exports", 6: "contributing"}
+# The layer of the codes that the commands bringing texts and annotations in emit (add-source,
+# import, reanchor); the validator never does, so no validator case can cover them.
+CONTRIBUTING = 6
 
 # code -> (layer, one-line meaning). docs/errors.md is generated from this.
 CATALOGUE: dict[str, tuple[int, str]] = {
@@ -90,6 +93,22 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "export-mismatch": (5, "A JSON export differs from its CSV."),
     "export-row-invalid": (5, "A JSON export row is invalid against the generated JSON Schema."),
     "jsonschema-stale": (5, "A generated JSON Schema is missing or differs from what its Table Schema generates."),
+    # 6. contributing: commands that bring texts and annotations into a package (never the validator's)
+    "annotation-unreadable": (6, "An imported annotation file or line is not in the format read (brat standoff, W3C Web Annotation), or its row values are not a JSON object of the table's other columns."),
+    "annotation-unsupported": (6, "A brat relation, event, attribute or normalisation: links between rows are rows of the link tables, so they are not imported."),
+    "annotation-unknown-source": (6, "An imported document names no source text of the package."),
+    "annotation-unknown-table": (6, "An annotation's type is no table with spans."),
+    "annotation-values-missing": (6, "An annotation carries no row values (table key and other columns), so no row can be made from it."),
+    "annotation-offsets-invalid": (6, "An annotation's offsets lie outside the text, inside a UTF-16 surrogate pair, are reversed, or its fragments leave out words."),
+    "annotation-quote-mismatch": (6, "The text an annotation carries is not the text at its offsets: the offsets are shifted (often UTF-16 units read as code points)."),
+    "annotation-text-differs": (6, "The text beside the annotations differs from the package's source text, so the offsets may point at other words."),
+    "annotation-key-duplicate": (6, "Two imported annotations carry the same row key, or one carries the key of a row that cites another source."),
+    "text-not-utf8": (6, "A text given to `add-source` is not UTF-8."),
+    "text-byte-order-mark": (6, "A text given to `add-source` starts with a byte order mark, which offsets would count."),
+    "text-line-ending": (6, "A text given to `add-source` has CR LF or CR line endings; offsets count LF alone."),
+    "text-not-nfc": (6, "A text given to `add-source` is not in Unicode NFC, so typed or pasted quotes would not match it."),
+    "text-empty": (6, "A text given to `add-source` is empty or only whitespace."),
+    "text-duplicate": (6, "A text given to `add-source` is in the package already (the same sha256)."),
 }
 
 
