@@ -282,8 +282,8 @@ def _export(args: argparse.Namespace) -> int:
     if args.format in ANNOTATION_FORMATS:
         out = Path(args.out)
         if (out.exists() or out.is_symlink()) and not out.is_dir():
-            return _cannot_run("export", f"{out} is not a folder; a {args.format} export writes one document per "
-                                         "source text into a folder")
+            return _cannot_run("export", f"{out} is not a folder; the {args.format} export writes one document "
+                                         "per source text into a folder")
         for path in _annotation_module(args.format).export(open_dataset(args.package), out, args.offsets):
             print(_safe(f"wrote {path}"))
         return EXIT_OK
