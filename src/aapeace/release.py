@@ -5,7 +5,7 @@ A release is three artefacts and their checksums, all named for the version that
 
 - the wheel and the sdist, built by the standard frontend (``python -m build``);
 - ``<name>-<version>.zip``: the data package alone (descriptor, schemas, data, source
-  texts) with its documentation, for people who download rather than install. Its bytes
+  texts) with its documentation and its Croissant description, for people who download rather than install. Its bytes
   depend only on its content (sorted entries, fixed timestamps), so a rebuild is identical;
 - ``SHA256SUMS``, in the format ``sha256sum -c SHA256SUMS`` checks.
 
@@ -26,13 +26,14 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from . import files
+from . import croissant, files
 from .errors import PackageError
 from .model import DESCRIPTOR, Package, open_package
 
 # What the data package zip holds besides the descriptor's own resources and schemas.
 DOCUMENTS = ("README.md", "DATASHEET.md", "CITATION.cff", "LICENSE.md", "CHANGELOG.md",
-             "docs/data-dictionary.md", "docs/coverage.md", "docs/annotation-guide.md", "docs/releases.md")
+             "docs/data-dictionary.md", "docs/coverage.md", "docs/annotation-guide.md", "docs/releases.md",
+             croissant.FILE)
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 SUMS = "SHA256SUMS"
 
