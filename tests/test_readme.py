@@ -36,7 +36,8 @@ def test_the_readme_has_tested_examples_for_every_kind_of_user():
 def test_readme_blocks_run_in_order(tmp_path):
     # One test, not one per block: the blocks build on each other (one writes what the next
     # reads), and a parallel run must not split them between workers.
-    shutil.copy2(CHECKOUT / "datapackage.json", tmp_path)
+    for name in ("datapackage.json", "croissant.json", ".zenodo.json"):
+        shutil.copy2(CHECKOUT / name, tmp_path)
     for folder in ("schemas", "data", "docs"):
         shutil.copytree(CHECKOUT / folder, tmp_path / folder)
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
