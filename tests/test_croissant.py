@@ -148,7 +148,7 @@ def test_a_new_table_gets_its_record_set_with_no_code_change(small_copy):
 def test_no_address_is_invented(described, checkout):
     document, _ = described
     assert "url" not in document  # the descriptor gives no homepage
-    assert document["license"] == [lic.path for lic in open_dataset(checkout).package.licenses]
+    assert document["license"] == [lic.url for lic in open_dataset(checkout).package.licenses] != []
     assert document["version"] == open_dataset(checkout).version
     assert "doi" not in json.dumps(document).lower()
 

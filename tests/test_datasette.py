@@ -121,3 +121,23 @@ def test_the_export_writes_nothing_when_the_metadata_file_exists(checkout, tmp_p
         export(open_dataset(checkout), "sqlite", tmp_path / "x.sqlite")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.metadata.json"]
     assert (tmp_path / "x.metadata.json").read_text(encoding="utf-8") == "mine"
+
+
+def _with(small_copy, **changes):
+    descriptor = json.loads((small_copy / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor.update(changes)
+    (small_copy / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    return open_dataset(small_copy).package
+
+
+def test_only_web_addresses_become_links(small_copy):
+    # Datasette turns license_url and source_url into links: a script address must not get there.
+    package = _with(small_copy, homepage="javascript:alert(1)",
+                    licenses=[{"name": "CC-BY-4.0", "path": "javascript:alert(2)", "title": "t"}])
+    metadata = datasette.render(package, "x.sqlite", [t.name for t in package.tables])
+    assert "javascript" not in json.dumps(metadata) and metadata["license"] == "CC-BY-4.0"
+    package = _with(small_copy, homepage="https://example.org/aapeace",
+                    licenses=[{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}])
+    metadata = datasette.render(package, "x.sqlite", [t.name for t in package.tables])
+    assert metadata["source_url"] == "https://example.org/aapeace"
+    assert metadata["license_url"] == "https://creativecommons.org/licenses/by/4.0/"

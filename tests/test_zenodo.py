@@ -95,3 +95,13 @@ def test_a_version_bump_makes_it_stale(small_copy):
     assert zenodo.FILE in {p.name for p in generate.stale(small_copy / "datapackage.json")}
     generate.write(small_copy / "datapackage.json", with_docs=False)
     assert _record(small_copy)["version"] == "9.9.9" and deposit_problems(_record(small_copy)) == []
+
+
+def test_a_homepage_is_related_only_when_it_is_a_web_address(small_copy):
+    descriptor = json.loads((small_copy / "datapackage.json").read_text(encoding="utf-8"))
+    for homepage, related in (("javascript:alert(1)", None), ("https://example.org/aapeace", [
+            {"identifier": "https://example.org/aapeace", "relation": "isSupplementTo", "scheme": "url"}])):
+        descriptor["homepage"] = homepage
+        (small_copy / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+        record = zenodo.render(open_package(small_copy))
+        assert record.get("related_identifiers") == related and deposit_problems(record) == []

@@ -106,7 +106,7 @@ def render(package: Package, digests: Mapping[str, tuple[str, int]], texts: Mapp
                  "alternateName": package.name, "description": package.description, "version": package.version,
                  "citeAs": cite_as(package),
                  "creator": [{"@type": "sc:Organization", "name": c.title} for c in package.creators],
-                 "license": [lic.path for lic in package.licenses if lic.path],
+                 "license": [lic.url for lic in package.licenses if lic.url],
                  "keywords": list(package.keywords)}
     if package.created:
         out["datePublished"] = package.created[:10]

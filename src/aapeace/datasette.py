@@ -42,8 +42,8 @@ def render(package: Package, database: str, tables: list[str]) -> dict:
     licences = [lic for lic in package.licenses if lic.name]
     if licences:  # Datasette shows one licence: the first, the data's; the description names all
         out["license"] = licences[0].name
-        if licences[0].path:
-            out["license_url"] = licences[0].path
+        if licences[0].url:
+            out["license_url"] = licences[0].url
         if len(licences) > 1:
             out["description"] += " Licences: " + "; ".join(lic.label for lic in licences) + "."
     out["source"] = f"Data package {package.name} {package.version}"

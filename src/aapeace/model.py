@@ -198,6 +198,11 @@ class License:
     path: str   # the licence's address, as the descriptor gives it ("" if none)
 
     @property
+    def url(self) -> str:
+        """The licence's web address, or "" (a path to a file, or a script: nothing to link to)."""
+        return web_address(self.path)
+
+    @property
     def label(self) -> str:
         """The id and what it covers, e.g. 'MIT: Code (…)'."""
         return f"{self.name}: {self.title}" if self.title else self.name
@@ -223,7 +228,7 @@ class Package:
     # Dataset-level metadata, for the catalogue records (Croissant, Zenodo, Datasette)
     description: str = ""
     keywords: tuple[str, ...] = ()
-    homepage: str = ""
+    homepage: str = ""  # an http(s) address only (see web_address)
     contributors: tuple[Contributor, ...] = ()
     descriptor_text: str = dc_field(repr=False, default="{}")
     # (where, JSON text) of every Table Schema as written, for the validator's profile check
@@ -387,7 +392,7 @@ def _build(document: dict, root: Path, descriptor_path: Path, problems: _Problem
                    version=version if isinstance(version, str) else "", title=_str(document.get("title")),
                    created=_str(document.get("created")), licenses=_licenses(document.get("licenses")),
                    resources=tuple(resources), tables=tuple(tables), description=_str(document.get("description")),
-                   keywords=_texts(document.get("keywords")), homepage=_str(document.get("homepage")),
+                   keywords=_texts(document.get("keywords")), homepage=web_address(document.get("homepage")),
                    contributors=_contributors(document.get("contributors")),
                    descriptor_text=json.dumps(document, ensure_ascii=False), schema_texts=tuple(problems.schemas))
 
@@ -413,6 +418,15 @@ def _contributors(value: object) -> tuple[Contributor, ...]:
 
 def _str(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+WEB_ADDRESS = re.compile(r"^https?://[^\s<>\"']+\Z")
+
+
+def web_address(value: object) -> str:
+    """``value`` if it is an http(s) address, else "": catalogue records turn addresses into
+    links, and a ``javascript:`` one would run in a reader's browser."""
+    return value if isinstance(value, str) and WEB_ADDRESS.match(value) else ""
 
 
 def _resource(index: int, raw: object, root: Path, label: str, problems: _Problems,
