@@ -21,9 +21,9 @@ import pytest
 
 from aapeace import release
 from aapeace.dataset import open_dataset
+from packages import TOP_FILES
 
-FILES = ("datapackage.json", "pyproject.toml", "README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE.md",
-         "DATASHEET.md", "croissant.json", ".zenodo.json")
+FILES = (*TOP_FILES, "pyproject.toml", "README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE.md", "DATASHEET.md")
 FOLDERS = ("src", "validators", "schemas", "data", "docs")
 
 

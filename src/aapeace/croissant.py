@@ -78,16 +78,21 @@ def _file(path: str, name: str, description: str, sha256: str, size: int | None,
     return out
 
 
+def _bib(text: str) -> str:
+    # A brace or backslash in a title would end or escape the BibTeX value early.
+    return text.translate({ord("{"): "(", ord("}"): ")", ord("\\"): "/"})
+
+
 def cite_as(package: Package) -> str:
     """A BibTeX entry from the descriptor alone (no address: none is known)."""
-    authors = " and ".join("{" + c.title + "}" for c in package.creators)
+    authors = " and ".join("{" + _bib(c.title) + "}" for c in package.creators)
     year = package.created[:4]
-    lines = [f"@misc{{{package.name}-{package.version},", f"  title = {{{package.title}}},"]
+    lines = [f"@misc{{{_bib(package.name)}-{_bib(package.version)},", f"  title = {{{_bib(package.title)}}},"]
     if authors:
         lines.append(f"  author = {{{authors}}},")
     if year.isdigit():
         lines.append(f"  year = {{{year}}},")
-    lines.append(f"  version = {{{package.version}}},")
+    lines.append(f"  version = {{{_bib(package.version)}}},")
     lines.append("  note = {Frictionless Data Package}")
     return "\n".join(lines) + "\n}"
 
@@ -102,7 +107,7 @@ def render(package: Package, digests: Mapping[str, tuple[str, int]], texts: Mapp
     listed = {r.path for r in package.resources}
     distribution += [_file(path, path.rsplit("/", 1)[-1], description, sha256, None, TEXT_FORMAT)
                      for path, (description, sha256) in texts.items() if path not in listed]
-    out: dict = {"@context": CONTEXT, "@type": "sc:Dataset", "conformsTo": CONFORMS_TO, "name": package.title,
+    out: dict = {"@context": CONTEXT, "@type": "sc:Dataset", "conformsTo": CONFORMS_TO, "name": package.title or package.name,
                  "alternateName": package.name, "description": package.description, "version": package.version,
                  "citeAs": cite_as(package),
                  "creator": [{"@type": "sc:Organization", "name": c.title} for c in package.creators],
