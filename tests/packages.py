@@ -14,10 +14,12 @@ import json
 import shutil
 from pathlib import Path
 
-from aapeace import csvio, generate
+from aapeace import croissant, csvio, generate, zenodo
 from aapeace.model import open_package
 
 CHECKOUT = Path(__file__).resolve().parents[1]
+# The package's files at the top level: the descriptor and the catalogue records derived from it.
+TOP_FILES = ("datapackage.json", croissant.FILE, zenodo.FILE)
 
 
 def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:

@@ -16,7 +16,7 @@ import yaml
 
 from aapeace.cli import parser
 from conftest import CHECKOUT
-from packages import regenerate, set_cell
+from packages import TOP_FILES, regenerate, set_cell
 
 WORKFLOWS = [CHECKOUT / "docs" / "ci" / "validate-fork.yml", CHECKOUT / ".github" / "workflows" / "ci.yml"]
 HOOKS = CHECKOUT / ".pre-commit-hooks.yaml"
@@ -82,7 +82,8 @@ def test_our_workflow_runs_the_ci_script():
 def fork(tmp_path) -> Path:
     root = tmp_path / "fork"
     root.mkdir()
-    shutil.copy2(CHECKOUT / "datapackage.json", root)
+    for name in TOP_FILES:
+        shutil.copy2(CHECKOUT / name, root)
     for folder in ("schemas", "data", "docs"):
         shutil.copytree(CHECKOUT / folder, root / folder)
     return root

@@ -354,7 +354,8 @@ def test_browse_and_export_write_only_into_the_folder_named(world, capsys):
     assert run(capsys, "export", "sqlite", str(out), "--package", str(package))[0] == 0
     assert snapshot(out.parent, exclude=out) == before
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == sorted(
-        [_page_name(package), "armenia-azerbaijan-peace-process.sqlite", "j",
+        [_page_name(package), "armenia-azerbaijan-peace-process.sqlite",
+         "armenia-azerbaijan-peace-process.metadata.json", "j",
          "j/actors.json", "j/sources.json"])
 
 

@@ -180,8 +180,10 @@ def test_export_never_overwrites(checkout, tmp_path):
 
 def test_sqlite_into_a_folder_is_named_after_the_package(checkout, tmp_path):
     files = export(open_dataset(checkout), "sqlite", tmp_path)
-    assert files == [tmp_path / "armenia-azerbaijan-peace-process.sqlite"] and files[0].is_file()
-    assert [p.name for p in tmp_path.iterdir()] == [files[0].name]  # no temporary file left behind
+    # the database and, beside it, its Datasette metadata (tests/test_datasette.py serves both)
+    assert files == [tmp_path / "armenia-azerbaijan-peace-process.sqlite",
+                     tmp_path / "armenia-azerbaijan-peace-process.metadata.json"] and all(f.is_file() for f in files)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f.name for f in files)  # no temporary file left
 
 
 def test_unknown_table_exits_2(checkout, tmp_path):

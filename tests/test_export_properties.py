@@ -26,7 +26,7 @@ def test_sqlite_keeps_rows_keys_and_spans(drawn):
     with tempfile.TemporaryDirectory() as tmp:
         root = write(drawn, Path(tmp) / "pkg")
         data = open_dataset(root)
-        [path] = export(data, "sqlite", Path(tmp) / "db.sqlite")
+        path, _ = export(data, "sqlite", Path(tmp) / "db.sqlite")
         con = sqlite3.connect(path)
         try:
             assert con.execute("PRAGMA foreign_key_check").fetchall() == []

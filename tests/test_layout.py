@@ -19,7 +19,8 @@ CHECKOUT = Path(__file__).resolve().parents[1]
 SRC = CHECKOUT / "src" / "aapeace"
 VALIDATORS = CHECKOUT / "validators"
 COMMANDS = {"__main__", "cli", "diff", "export", "browse", "info", "release", "generate", "sqlite", "parquet", "coverage",
-            "dictionary", "demo", "interchange", "brat", "webannotation", "addsource", "suggest", "reanchor", "agree"}
+            "dictionary", "demo", "interchange", "brat", "webannotation", "addsource", "suggest", "reanchor", "agree",
+            "croissant", "zenodo", "datasette"}
 
 
 def _imports(path: Path) -> set[str]:

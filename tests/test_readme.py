@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CHECKOUT
+from packages import TOP_FILES
 
 BLOCK = re.compile(r"^```(python|sh) test\n(.*?)^```\s*$", re.M | re.S)
 README = (CHECKOUT / "README.md").read_text(encoding="utf-8")
@@ -37,7 +38,8 @@ def test_the_readme_has_tested_examples_for_every_kind_of_user():
 def test_readme_blocks_run_in_order(tmp_path):
     # One test, not one per block: the blocks build on each other (one writes what the next
     # reads), and a parallel run must not split them between workers.
-    shutil.copy2(CHECKOUT / "datapackage.json", tmp_path)
+    for name in TOP_FILES:
+        shutil.copy2(CHECKOUT / name, tmp_path)
     for folder in ("schemas", "data", "docs"):
         shutil.copytree(CHECKOUT / folder, tmp_path / folder)
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")

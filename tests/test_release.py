@@ -23,9 +23,9 @@ import pytest
 
 from aapeace import release
 from aapeace.dataset import open_dataset
+from packages import TOP_FILES
 
-FILES = ("datapackage.json", "pyproject.toml", "README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE.md",
-         "DATASHEET.md")
+FILES = (*TOP_FILES, "pyproject.toml", "README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE.md", "DATASHEET.md")
 FOLDERS = ("src", "validators", "schemas", "data", "docs")
 
 
@@ -114,10 +114,15 @@ def test_the_zip_is_a_valid_data_package_with_its_docs(dist, tmp_path):
         names = z.namelist()
     top = tmp_path / archive.stem
     assert all(n.startswith(f"{archive.stem}/") for n in names)
-    for doc in ("README.md", "DATASHEET.md", "CITATION.cff", "LICENSE.md", "CHANGELOG.md", "docs/data-dictionary.md"):
+    for doc in ("README.md", "DATASHEET.md", "CITATION.cff", "LICENSE.md", "CHANGELOG.md", "docs/data-dictionary.md",
+                "croissant.json"):
         assert (top / doc).is_file(), doc
     result = run("validate", str(top))
     assert result.returncode == 0, result.stdout[-3000:]
+    # The Croissant description's relative paths and hashes hold inside the unzipped folder.
+    import mlcroissant
+    first = next(iter(mlcroissant.Dataset(jsonld=str(top / "croissant.json")).records(record_set="sources")))
+    assert first
 
 
 def _offline_prefix() -> list[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from aapeace.loader import LoadError, load
-from aapeace.files import unsafe_reason
+from aapeace.files import Writer, WriteRefused, unsafe_reason
 from aapeace.validators import iter_errors
 from packages import regenerate, set_cell
 
@@ -58,9 +58,18 @@ def no_network(monkeypatch):
     ("data/a\x00b.csv", "NUL"), ("data/\ud800.csv", "Unicode"), ("a" * 300, "too long"), ("", "non-empty"),
     (None, "non-empty"), (["data/x.csv"], "non-empty"), ("data/x\x1b[8m.csv", "control character"),
     ("data/x.csv\n/pkg/datapackage.json: valid", "control character"), ("data//x.csv", "empty part"),
+    ("data/.zenodo.json", "hidden"), (".zenodo.json/x", "hidden"), (".zenodo.jsonx", "hidden"),
 ])
 def test_unsafe_paths_are_named_with_a_reason(tmp_path, path, reason):
     assert reason in unsafe_reason(path, tmp_path)
+
+
+def test_the_one_hidden_name_allowed_is_zenodos_at_the_top(tmp_path):
+    # Zenodo reads its deposit metadata from .zenodo.json only; every other hidden name stays refused.
+    assert unsafe_reason(".zenodo.json", tmp_path) is None
+    assert Writer(tmp_path).write(".zenodo.json", "{}").name == ".zenodo.json"
+    with pytest.raises(WriteRefused):
+        Writer(tmp_path).write(".env", "x")
 
 
 def test_a_symlink_out_of_the_package_is_unsafe(tmp_path):

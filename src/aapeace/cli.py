@@ -491,7 +491,7 @@ def parser() -> argparse.ArgumentParser:
                    help="longest cell in characters (default 131072, the csv module's own limit)")
     v.set_defaults(run=_validate)
 
-    g = commands.add_parser("generate", help="regenerate derived files (JSON Schemas, JSON exports, hashes, docs)",
+    g = commands.add_parser("generate", help="regenerate derived files (JSON Schemas, JSON exports, hashes, docs, catalogue records)",
                             description="Regenerate every derived file from the Table Schemas and CSVs. The "
                                         "package is validated first: errors other than stale derived files "
                                         "(hashes, exports, JSON Schemas) stop it, exit 1, nothing written, "
@@ -545,7 +545,8 @@ def parser() -> argparse.ArgumentParser:
     e = commands.add_parser("export", help="write the tables as JSON, SQLite, Parquet or spreadsheet-safe CSV",
                             description="Export the tables. json, parquet and csv-safe write one file per table "
                                         "into the folder OUT; sqlite writes one database (OUT, or "
-                                        "OUT/<name>.sqlite if OUT is a folder) with the keys declared. "
+                                        "OUT/<name>.sqlite if OUT is a folder) with the keys declared, and "
+                                        "beside it its Datasette metadata (<name>.metadata.json). "
                                         "csv-safe prefixes cells that a spreadsheet would run as formulas with "
                                         "' (the canonical CSVs stay exact). Existing files are never overwritten. OUT is "
                                         "followed if it is itself a symbolic link (you named it, as with cp); "

@@ -1,7 +1,8 @@
 """``aapeace export FORMAT OUT``: the tables in another format, for whoever reads them.
 
 Formats: ``json`` (one typed JSON array per table, as ``data/*.json``), ``sqlite`` (one
-database with the keys declared, see sqlite.py), ``parquet`` (one file per table, needs
+database with the keys declared, see sqlite.py, and beside it its Datasette metadata, see
+datasette.py), ``parquet`` (one file per table, needs
 pyarrow), ``csv-safe`` (one CSV per table for spreadsheets, see spreadsheet.py).
 
 Every table is read through the one door before anything is written, and everything is
@@ -13,10 +14,11 @@ final name.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
-from . import files, jsonrows, parquet, spreadsheet, sqlite
+from . import datasette, files, jsonrows, parquet, spreadsheet, sqlite
 from .dataset import Dataset
 
 FORMATS = ("json", "sqlite", "parquet", "csv-safe")
@@ -44,9 +46,8 @@ PER_TABLE: dict[str, Callable[[Dataset, str, Path], None]] = {
 def _place(data: Dataset, fmt: str, out: Path, tables: list[str]) -> tuple[Path, list[str]]:
     """The folder written into and the file names written there."""
     if fmt == "sqlite":
-        if out.is_dir():
-            return out, [f"{data.name or 'package'}.sqlite"]
-        return out.parent, [out.name]
+        folder, database = (out, f"{data.name or 'package'}.sqlite") if out.is_dir() else (out.parent, out.name)
+        return folder, [database, datasette.metadata_name(database)]
     return out, [f"{name}{SUFFIX[fmt]}" for name in tables]
 
 
@@ -95,6 +96,8 @@ def export(data: Dataset, fmt: str, out: Path, tables: list[str] | None = None) 
     _read_all(data, fmt, chosen)
     writer = files.Writer(folder)
     if fmt == "sqlite":
-        return [writer.write_with(names[0], lambda tmp: sqlite.write_database(data, tmp, chosen))]
+        metadata = datasette.render(data.package, names[0], chosen)
+        return [writer.write_with(names[0], lambda tmp: sqlite.write_database(data, tmp, chosen)),
+                writer.write(names[1], json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")]
     return [writer.write_with(file, lambda tmp, name=name: PER_TABLE[fmt](data, name, tmp))
             for name, file in zip(chosen, names)]

@@ -24,6 +24,9 @@ from .errors import PackageError, ValidationError
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 MAX_PATH_PART = 200  # bytes; file systems refuse names past 255, and ".json" is added to table paths
+# The one hidden file the tools read and write: Zenodo reads a release's deposit metadata
+# under this name only. Every other hidden name stays refused (a .git/ or a temporary file).
+HIDDEN_ALLOWED = frozenset({".zenodo.json"})
 
 
 def unsafe_reason(path: object, root: Path) -> str | None:
@@ -45,7 +48,7 @@ def unsafe_reason(path: object, root: Path) -> str | None:
     parts = re.split(r"[/\\]", path)
     if ".." in parts:
         return "climbs out of the package with '..'"
-    if any(part.startswith(".") for part in parts):
+    if any(part.startswith(".") for part in parts) and path not in HIDDEN_ALLOWED:
         return "names a hidden file or folder"
     if any(part == "" for part in parts):
         return "has an empty part ('//' or a trailing '/')"
@@ -207,7 +210,8 @@ class Writer:
     def target(self, relative: str) -> Path:
         """The final path of ``relative``, checked: inside the folder, through no link."""
         parts = relative.split("/")
-        if relative.startswith("/") or any(not SAFE_NAME.match(part) or part in (".", "..") for part in parts):
+        if relative not in HIDDEN_ALLOWED and (
+                relative.startswith("/") or any(not SAFE_NAME.match(part) or part in (".", "..") for part in parts)):
             raise WriteRefused(f"{relative!r} is not a safe file name inside {self.folder}: no separator or control "
                                "character, not starting with '.'")
         here = self.folder

@@ -1,9 +1,10 @@
 """Regenerate every derived file from its source of truth, or check that none is stale.
 
 Derived: the JSON Schemas (from the Table Schemas), the JSON exports (from the CSVs), the
-data dictionary, coverage report and error catalogue (docs/), and in the descriptor each
-resource's ``hash`` and ``bytes`` and each table's ``dialect`` (the one CSV dialect, stated
-in full). Nothing else is written: the CSVs, texts and Table
+data dictionary, coverage report and error catalogue (docs/), the catalogue records
+(``croissant.json`` for dataset search engines and ML hubs, ``.zenodo.json`` for archiving a
+release), and in the descriptor each resource's ``hash`` and ``bytes`` and each table's
+``dialect`` (the one CSV dialect, stated in full). Nothing else is written: the CSVs, texts and Table
 Schemas are the user's. Everything is derived from the model and read through the one
 door; everything is written through ``files.Writer`` inside the package's folder, never
 through or over a symbolic link, and never over a file the package declares as its own
@@ -18,7 +19,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import coverage, dictionary, files, jsonrows, jsonschemas
+from . import coverage, croissant, dictionary, files, jsonrows, jsonschemas, zenodo
 from .dataset import Dataset
 from .errors import CATALOGUE, LAYERS, PackageError, ValidationError
 from .model import DESCRIPTOR, DIALECT, DIALECT_METADATA, Package, open_package
@@ -111,6 +112,24 @@ def _refuse_collisions(root: Path, derived: dict[str, str], owned: dict[str, tup
                 "owns; nothing is written", file=where))
 
 
+def _digest(root: Path, relative: str) -> tuple[str, int]:
+    content = files.read_bytes(root, relative)
+    return files.sha256_hex(content), len(content)
+
+
+def _source_texts(data: Dataset) -> dict[str, tuple[str, str]]:
+    """Each source text's path -> (what it is: its id, title and rights; the sha256 its row
+    records), from the sources table. The texts are not opened: the validator checks them."""
+    if not data.package.has_table("sources") or data.table("sources").field("path") is None:
+        return {}
+    out: dict[str, tuple[str, str]] = {}
+    for row in data.rows("sources"):
+        if row.get("path"):
+            parts = [f"Source text {row.get('source_id', '')}", row.get("title", ""), row.get("rights", "")]
+            out.setdefault(row["path"], (". ".join(p.rstrip(".") for p in parts if p) + ".", row.get("sha256", "")))
+    return out
+
+
 def _derived(descriptor_path: Path, with_docs: bool, with_exports: bool) -> tuple[Path, dict[str, str]]:
     package = open_package(descriptor_path)
     root = package.root
@@ -124,14 +143,17 @@ def _derived(descriptor_path: Path, with_docs: bool, with_exports: bool) -> tupl
         out["docs/data-dictionary.md"] = dictionary.render(package.tables)
         out["docs/coverage.md"] = coverage.render(data)
         out["docs/errors.md"] = _error_catalogue()
+    digests = {resource.path: _digest(root, resource.path) for resource in package.resources}
+    if with_exports:  # the texts are listed from the sources table, which must then be readable
+        out[croissant.FILE] = _json(croissant.render(package, digests, _source_texts(data)))
+    out[zenodo.FILE] = _json(zenodo.render(package))
     descriptor = package.descriptor
     for resource in package.resources:
-        content = files.read_bytes(root, resource.path)
         raw = descriptor["resources"][resource.index]
         if resource.is_table:
             descriptor["resources"][resource.index] = raw = _with_dialect(raw)
-        raw["hash"] = f"sha256:{files.sha256_hex(content)}"
-        raw["bytes"] = len(content)
+        raw["hash"] = f"sha256:{digests[resource.path][0]}"
+        raw["bytes"] = digests[resource.path][1]
     _refuse_collisions(root, out, _owned(package, data))
     name = package.descriptor_path.name
     if name in out:

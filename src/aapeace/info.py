@@ -18,7 +18,7 @@ def summary(data: Dataset) -> dict:
         "version": package.version,
         "created": package.created,
         "descriptor": str(package.descriptor_path),
-        "licenses": [{"name": name, "title": title} for name, title in package.licenses],
+        "licenses": [{"name": lic.name, "title": lic.title} for lic in package.licenses],
         "sources": sources,
         "tables": {t.name: len(data.rows(t.name)) for t in data.tables},
     }

@@ -147,6 +147,7 @@ class Resource:
     bytes: int | None = None
     is_table: bool = False
     schema_path: str | None = None  # None: the schema is inline in the descriptor
+    media_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,29 @@ class Table:
 
 
 @dataclass(frozen=True)
+class License:
+    name: str   # an SPDX-style id, e.g. CC-BY-4.0
+    title: str
+    path: str   # the licence's address, as the descriptor gives it ("" if none)
+
+    @property
+    def url(self) -> str:
+        """The licence's web address, or "" (a path to a file, or a script: nothing to link to)."""
+        return web_address(self.path)
+
+    @property
+    def label(self) -> str:
+        """The id and what it covers, e.g. 'MIT: Code (…)'."""
+        return f"{self.name}: {self.title}" if self.title else self.name
+
+
+@dataclass(frozen=True)
+class Contributor:
+    title: str
+    roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Package:
     root: Path
     descriptor_path: Path
@@ -218,9 +242,14 @@ class Package:
     version: str
     title: str
     created: str
-    licenses: tuple[tuple[str, str], ...]  # (name, title)
+    licenses: tuple[License, ...]
     resources: tuple[Resource, ...]
     tables: tuple[Table, ...]
+    # Dataset-level metadata, for the catalogue records (Croissant, Zenodo, Datasette)
+    description: str = ""
+    keywords: tuple[str, ...] = ()
+    homepage: str = ""  # an http(s) address only (see web_address)
+    contributors: tuple[Contributor, ...] = ()
     descriptor_text: str = dc_field(repr=False, default="{}")
     # (where, JSON text) of every Table Schema as written, for the validator's profile check
     schema_texts: tuple[tuple[str, str], ...] = dc_field(repr=False, default=())
@@ -229,6 +258,11 @@ class Package:
     def descriptor(self) -> dict:
         """A fresh copy of the descriptor as written (for metadata comparisons and rewriting)."""
         return json.loads(self.descriptor_text)
+
+    @property
+    def creators(self) -> tuple[Contributor, ...]:
+        """Whom a citation credits: the contributors with the creator role (all, if none has it)."""
+        return tuple(c for c in self.contributors if "creator" in c.roles) or self.contributors
 
     def table(self, name: str) -> Table:
         for table in self.tables:
@@ -374,18 +408,45 @@ def _build(document: dict, root: Path, descriptor_path: Path, problems: _Problem
     known = {r.name for r in resources if r.is_table}
     tables = [t for t in (_table(r, s, where, root, known, problems) for r, s, where in schemas) if t is not None]
     tables = _check_references(tables, problems)
-    licenses = tuple((str(lic.get("name", "")), str(lic.get("title", "")))
-                     for lic in document.get("licenses", []) if isinstance(lic, dict)) \
-        if isinstance(document.get("licenses"), list) else ()
     return Package(root=root, descriptor_path=descriptor_path, name=name if isinstance(name, str) else "",
                    version=version if isinstance(version, str) else "", title=_str(document.get("title")),
-                   created=_str(document.get("created")), licenses=licenses, resources=tuple(resources),
-                   tables=tuple(tables), descriptor_text=json.dumps(document, ensure_ascii=False),
-                   schema_texts=tuple(problems.schemas))
+                   created=_str(document.get("created")), licenses=_licenses(document.get("licenses")),
+                   resources=tuple(resources), tables=tuple(tables), description=_str(document.get("description")),
+                   keywords=_texts(document.get("keywords")), homepage=web_address(document.get("homepage")),
+                   contributors=_contributors(document.get("contributors")),
+                   descriptor_text=json.dumps(document, ensure_ascii=False), schema_texts=tuple(problems.schemas))
+
+
+def _objects(value: object) -> list[dict]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    return tuple(item for item in value if isinstance(item, str)) if isinstance(value, list) else ()
+
+
+def _licenses(value: object) -> tuple[License, ...]:
+    return tuple(License(_str(lic.get("name")), _str(lic.get("title")), _str(lic.get("path")))
+                 for lic in _objects(value))
+
+
+def _contributors(value: object) -> tuple[Contributor, ...]:
+    # v1 wrote one "role"; v2 writes a list of "roles"
+    return tuple(Contributor(_str(c.get("title")), _texts(c.get("roles")) or _texts([c.get("role")]))
+                 for c in _objects(value) if _str(c.get("title")))
 
 
 def _str(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+WEB_ADDRESS = re.compile(r"^https?://[^\s<>\"']+\Z")
+
+
+def web_address(value: object) -> str:
+    """``value`` if it is an http(s) address, else "": catalogue records turn addresses into
+    links, and a ``javascript:`` one would run in a reader's browser."""
+    return value if isinstance(value, str) and WEB_ADDRESS.match(value) else ""
 
 
 def _resource(index: int, raw: object, root: Path, label: str, problems: _Problems,
@@ -488,7 +549,7 @@ def _resource(index: int, raw: object, root: Path, label: str, problems: _Proble
         return None
     return (Resource(index=index, name=name, path=path, title=_str(raw.get("title")),
                      description=_str(raw.get("description")), sha256=sha256, bytes=size, is_table=is_table,
-                     schema_path=schema_path), schema)
+                     schema_path=schema_path, media_type=_str(raw.get("mediatype"))), schema)
 
 
 def _dialect(dialect: object, where: str, label: str, problems: _Problems) -> bool:

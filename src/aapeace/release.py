@@ -5,8 +5,8 @@ A release is three artefacts and their checksums, all named for the version that
 
 - the wheel and the sdist, built by the standard frontend (``python -m build``);
 - ``<name>-<version>.zip``: the data package alone (descriptor, schemas, data, source
-  texts) with its documentation and a README written for people who download rather than
-  install. Its bytes
+  texts) with its documentation, its Croissant description and a README written for people
+  who download rather than install. Its bytes
   depend only on its content (sorted entries, fixed timestamps), so a rebuild is identical;
 - ``SHA256SUMS``, in the format ``sha256sum -c SHA256SUMS`` checks (``<hex>  <name>``, one
   a line), and ``sha256sum -c --ignore-missing SHA256SUMS`` beside the zip alone.
@@ -28,7 +28,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from . import files
+from . import croissant, files
 from .errors import PackageError
 from .model import DESCRIPTOR, Package, open_package
 
@@ -37,7 +37,7 @@ from .model import DESCRIPTOR, Package, open_package
 # need a checkout). Every document a document here links to is here too (a test holds it).
 DOCUMENTS = ("DATASHEET.md", "CITATION.cff", "LICENSE.md", "CHANGELOG.md", "docs/data-dictionary.md",
              "docs/coverage.md", "docs/annotation-guide.md", "docs/releases.md", "docs/errors.md", "docs/design.md",
-             "docs/ci/validate-fork.yml")
+             "docs/ci/validate-fork.yml", croissant.FILE)
 # What each document is, for the zip's README.
 ABOUT = {"DATASHEET.md": "what the data is and is not for, how it was made",
          "docs/data-dictionary.md": "every table, column, type and allowed value",
@@ -48,7 +48,8 @@ ABOUT = {"DATASHEET.md": "what the data is and is not for, how it was made",
          "docs/design.md": "the data model and the span contract",
          "CHANGELOG.md": "what changed in each version",
          "LICENSE.md": "licences per part (annotations CC BY 4.0; source texts their publishers')",
-         "CITATION.cff": "how to cite it"}
+         "CITATION.cff": "how to cite it",
+         croissant.FILE: "the MLCommons Croissant description (JSON-LD) that dataset search engines read"}
 README = "README.md"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 SUMS = "SHA256SUMS"

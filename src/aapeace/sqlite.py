@@ -37,6 +37,21 @@ def _comment(text: str) -> str:
     return " ".join(text.split())
 
 
+# The two tables the database adds to the package's: name -> (description, column -> description).
+ADDED_TABLES = {
+    "package_info": ("The package this database was exported from: its name, version and title.",
+                     {"key": "name, version or title", "value": "its value"}),
+    "source_texts": ("Each source's full text, for checking spans in SQL: substr(text, span_start + 1, "
+                     "span_end - span_start) = quote.",
+                     {"source_id": "the source (sources.source_id)", "text": "the text, exactly as published"}),
+}
+
+
+def column_description(field: Field) -> str:
+    """What a column holds: the Table Schema's description, and how a list is stored."""
+    return field.description + (" Stored here as a JSON array." if field.type == "list" else "")
+
+
 def _column(field: Field) -> str:
     name = quote_name(field.name)
     kind = field.type
@@ -51,8 +66,7 @@ def _column(field: Field) -> str:
 
 
 def create_table_sql(table: Table) -> str:
-    items = [(_column(f), _comment(f.description + (" Stored here as a JSON array." if f.type == "list" else "")))
-             for f in table.fields]
+    items = [(_column(f), _comment(column_description(f))) for f in table.fields]
     if table.primary_key:
         items.append((f"PRIMARY KEY ({', '.join(quote_name(k) for k in table.primary_key)})", ""))
     for fk in table.foreign_keys:
@@ -82,7 +96,8 @@ def write_database(data: Dataset, path: Path, tables: list[str]) -> None:
         con.execute("BEGIN")
         # Rows may refer to rows later in the same file (part_of): check keys at commit.
         con.execute("PRAGMA defer_foreign_keys = ON")
-        con.execute("CREATE TABLE package_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        con.execute(f"CREATE TABLE package_info (  -- {ADDED_TABLES['package_info'][0]}\n"
+                    "  key TEXT PRIMARY KEY,\n  value TEXT NOT NULL\n)")
         con.executemany("INSERT INTO package_info VALUES (?, ?)",
                         [("name", data.name), ("version", data.version),
                          ("title", data.package.title)])
@@ -94,7 +109,7 @@ def write_database(data: Dataset, path: Path, tables: list[str]) -> None:
             con.executemany(f"INSERT INTO {quote_name(name)} ({columns}) VALUES ({marks})",
                             [[_sql_value(row[f]) for f in table.field_names] for row in data.typed_rows(name)])
         if "sources" in tables:
-            con.execute("CREATE TABLE source_texts (  -- each source's full text, for checking spans in SQL\n"
+            con.execute(f"CREATE TABLE source_texts (  -- {ADDED_TABLES['source_texts'][0]}\n"
                         "  source_id TEXT PRIMARY KEY REFERENCES sources (source_id),\n  text TEXT NOT NULL\n)")
             con.executemany("INSERT INTO source_texts VALUES (?, ?)", list(data.texts().items()))
         con.execute("COMMIT")
