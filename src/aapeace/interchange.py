@@ -133,7 +133,7 @@ def check_values(table: Table, a: Annotation, errors: list[ValidationError]) -> 
     wrong = [k for k, v in a.values.items() if not isinstance(v, str)]
     if unknown or wrong:
         what = f"unknown columns {unknown}" if unknown else f"values that are not text: {wrong}"
-        errors.append(ValidationError("annotation-unreadable", f"a {table.name} annotation has {what}; the row "
+        errors.append(ValidationError("annotation-unreadable", f"an annotation of table {table.name} has {what}; the row "
                                       "values are the CSV cells of the table's other columns, each as text",
                                       file=a.where, row=a.line))
 
