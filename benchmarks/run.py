@@ -53,10 +53,16 @@ def bin_of(name: str) -> str:
     return str(Path(sys.executable).with_name(name))
 
 
+# An installed package has its bytecode compiled; with PYTHONDONTWRITEBYTECODE set (as it
+# may be in a development shell) every fresh process would compile our modules again and
+# the start-up measured would be no user's. Each tool also gets one unmeasured warm-up run.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def measure(command: list[str], cwd: Path, timeout: float) -> dict:
     try:
         out = subprocess.run([sys.executable, "-c", MEASURE, *command], cwd=cwd, capture_output=True, text=True,
-                             timeout=timeout, check=True).stdout
+                             timeout=timeout, check=True, env=ENV).stdout
         return json.loads(out)
     except subprocess.TimeoutExpired:
         return {"wall": None, "rss_mb": None, "code": "timeout"}
@@ -96,6 +102,8 @@ def summary(measured: list[dict]) -> dict:
 def side_by_side(variants: dict[str, tuple[list[str], Path]], runs: int, timeout: float, label: str) -> dict:
     """Each variant ``runs`` times, taking turns within each round."""
     measured: dict[str, list[dict]] = {name: [] for name in variants}
+    for command, cwd in variants.values():
+        measure(command, cwd, timeout)  # warm-up: bytecode written, files in the page cache
     for _ in range(runs):
         for name, (command, cwd) in variants.items():
             measured[name].append(measure(command, cwd, timeout))
@@ -134,8 +142,8 @@ def run(sizes: list[int], runs: int, large_runs: int, workdir: Path, timeout: fl
         if entry["aapeace"]["wall"] and entry["aapeace_indented"]["wall"]:
             entry["cliff"] = entry["aapeace_indented"]["wall"] / entry["aapeace"]["wall"]
         results["sizes"].append(entry)
-    loads = [json.loads(subprocess.run([sys.executable, "-c", LOAD], capture_output=True, text=True,
-                                       check=True, cwd=tempfile.gettempdir()).stdout) for _ in range(LOAD_RUNS)]
+    loads = [json.loads(subprocess.run([sys.executable, "-c", LOAD], capture_output=True, text=True, env=ENV,
+                                       check=True, cwd=tempfile.gettempdir()).stdout) for _ in range(LOAD_RUNS + 1)][1:]
     results["load"] = {"pandas": statistics.median(r["pandas"] for r in loads),
                        "load": statistics.median(r["load"] for r in loads),
                        "all_loads": [round(r["load"], 4) for r in loads]}
@@ -216,7 +224,9 @@ def render(results: dict) -> str:
              "re-laid-out with `indent=2` (`benchmarks/relayout.py`), as a fork's own tools might write them. "
              "Each tool runs in a fresh process, the tools taking turns within each round; "
              f"{results['runs']} rounds below 1M rows, {results['large_runs']} at 1M; the tables give medians "
-             "of wall time and peak resident memory. Every run must report the package valid (exit 0).", "",
+             "of wall time and peak resident memory, after one unmeasured warm-up run of each (bytecode compiled, "
+             "as in an installed package; files in the page cache). Every run must report the package valid "
+             "(exit 0).", "",
              f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; Python {m['python']}; "
              + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ". "
              f"Load average (1, 5, 15 min) {results['load_average_before']} before the run and "
