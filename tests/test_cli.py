@@ -104,3 +104,15 @@ def test_progress_shows_on_a_terminal_only(checkout):
     assert quiet.stderr == ""  # not a terminal: no progress at all
     code, out, terminal = _with_terminal("validate", str(checkout), "--quiet")
     assert code == 0 and terminal == b""
+
+
+def test_a_validate_run_imports_only_what_it_needs(small_template):
+    # Start-up is most of a small package's time (issue 13): the version lookup
+    # (importlib.metadata) waits for --version, the export rows' jsonschema validator for an
+    # export that differs from its CSV.
+    script = ("import sys; from aapeace.cli import main; code = main(['validate', '--quiet', sys.argv[1]]); "
+              "from aapeace.validators import json_exports; "
+              "print(code, 'importlib.metadata' in sys.modules, json_exports.row_validator.cache_info().currsize)")
+    out = subprocess.run([sys.executable, "-c", script, str(small_template)], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["0", "False", "0"]

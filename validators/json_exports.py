@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import jsonschema
@@ -34,9 +35,12 @@ def _pattern(validator, pattern, instance, schema):  # noqa: ANN001 - python-jso
         yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-# jsonschema runs `pattern` with Python's backtracking re: a fork's pattern such as (a+)+
-# would hang it. Here the keyword runs in RE2, in linear time.
-RowValidator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _pattern})
+@cache
+def row_validator() -> type:
+    """jsonschema runs `pattern` with Python's backtracking re: a fork's pattern such as
+    (a+)+ would hang it. Here the keyword runs in RE2, in linear time. Built on first use:
+    only the precise path needs it."""
+    return jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _pattern})
 
 
 def check_json_schema_current(table: Table, package: Package) -> Iterator[ValidationError]:
@@ -108,7 +112,8 @@ def precise_export_errors(table: Table, root: Path, data: CsvTable) -> Iterator[
     if rows is None:
         return
     label = table.export_path
-    validator = RowValidator(jsonschemas.row_schema(table), format_checker=RowValidator.FORMAT_CHECKER)
+    kind = row_validator()
+    validator = kind(jsonschemas.row_schema(table), format_checker=kind.FORMAT_CHECKER)
     for index, row in enumerate(rows):
         for error in validator.iter_errors(row):
             field = error.absolute_path[0] if error.absolute_path else None
