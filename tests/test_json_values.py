@@ -14,7 +14,7 @@ from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aapeace import jsonrows
+from aapeace import jsonrows, limits
 from aapeace.validators import iter_errors
 from aapeace.model import open_package
 from aapeace.validators.json_exports import check_export, precise_export_errors
@@ -191,3 +191,14 @@ def test_a_near_miss_in_an_indented_export_gets_the_errors_of_the_precise_path(s
     reference = list(precise_export_errors(table, small_copy, data))
     assert reference and list(check_export(table, package, data)) == reference
     assert reference == [e for e in iter_errors(small_copy) if e.file == table.export_path]
+
+
+def test_the_export_check_sees_the_limits_the_caller_applied(small_copy):
+    # Layer 5 runs in a worker thread: it must see the caller's limits, both ways.
+    _pretty(small_copy)
+    table = TABLES["actors"]
+    bound = (small_copy / table.path).stat().st_size + 1
+    assert bound < (small_copy / table.export_path).stat().st_size  # the CSV passes, its indented export not
+    with limits.applied(limits.Limits(max_file_bytes=bound)):
+        errors = list(iter_errors(small_copy))
+    assert ("file-too-large", table.export_path) in [(e.code, e.file) for e in errors]
