@@ -89,7 +89,9 @@ def machine() -> dict:
             "python": platform.python_version(), "versions": versions}
 
 
-AAPEACE = [bin_of("aapeace"), "validate", "--quiet", "."]
+# The indented exports at 1M rows pass the default 100M file limit (mentions.json: 125 MB);
+# frictionless reads files of any size, so for a like-for-like run ours may too.
+AAPEACE = [bin_of("aapeace"), "validate", "--quiet", "--max-file-size", "2G", "."]
 FRICTIONLESS = [bin_of("frictionless"), "validate", "datapackage.json"]
 LARGE = 1_000_000  # sizes from here on run --large-runs times
 
@@ -169,6 +171,10 @@ def _size(results: dict, rows: int) -> dict | None:
     return near[0] if near else None
 
 
+def _exited_clean(*entries: dict) -> bool:
+    return all(code == 0 for entry in entries for code in entry["codes"])
+
+
 def _verdict(ok: bool | None, text: str) -> str:
     return f"not measured{text}" if ok is None else (f"met: {text}" if ok else f"**missed**: {text}")
 
@@ -178,13 +184,13 @@ def targets(results: dict) -> list[str]:
     rows = ["| target | result |", "| --- | --- |"]
     for size, want in ((LARGE, 20), (100_000, 10)):
         e = _size(results, size)
-        got = e.get("ratio") if e else None
+        got = e.get("ratio") if e and _exited_clean(e["aapeace"], e["frictionless"]) else None
         rows.append(f"| ≥ {want}× faster than `frictionless validate` at {size:,} rows | "
                     + _verdict(None if got is None else got >= want,
                                "" if got is None else f"{got:.1f}× ({got / want:.0%} of the target)") + " |")
     for size in (100_000, LARGE):
         e = _size(results, size)
-        got = e.get("cliff") if e else None
+        got = e.get("cliff") if e and _exited_clean(e["aapeace"], e["aapeace_indented"]) else None
         rows.append(f"| no cliff: indented exports at most 1.5× the canonical time at {size:,} rows | "
                     + _verdict(None if got is None else got <= 1.5, "" if got is None else f"{got:.2f}×") + " |")
     sh = results["shipped"]
@@ -226,7 +232,8 @@ def render(results: dict) -> str:
              f"{results['runs']} rounds below 1M rows, {results['large_runs']} at 1M; the tables give medians "
              "of wall time and peak resident memory, after one unmeasured warm-up run of each (bytecode compiled, "
              "as in an installed package; files in the page cache). Every run must report the package valid "
-             "(exit 0).", "",
+             "(exit 0); a run that did not is not counted towards a target. `aapeace validate` runs with "
+             "`--max-file-size 2G`, as frictionless reads files of any size.", "",
              f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; Python {m['python']}; "
              + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ". "
              f"Load average (1, 5, 15 min) {results['load_average_before']} before the run and "
