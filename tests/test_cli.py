@@ -265,3 +265,15 @@ def test_a_version_step_backwards_with_no_changes_is_named_as_such(small_templat
                             "--allow-invalid")
     assert code == 1 and "none bump" not in stderr
     assert "0.9.0 is not a semver step from" in stderr, stderr
+
+
+def test_a_validate_run_imports_only_what_it_needs(small_template):
+    # Start-up is most of a small package's time (issue 13): the version lookup
+    # (importlib.metadata) waits for --version, the export rows' jsonschema validator for an
+    # export that differs from its CSV.
+    script = ("import sys; from aapeace.cli import main; code = main(['validate', '--quiet', sys.argv[1]]); "
+              "from aapeace.validators import json_exports; "
+              "print(code, 'importlib.metadata' in sys.modules, json_exports.row_validator.cache_info().currsize)")
+    out = subprocess.run([sys.executable, "-c", script, str(small_template)], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["0", "False", "0"]

@@ -92,7 +92,7 @@ MAY_OPEN = {
     "aapeace.browse": "reads its own HTML template from the installed module",
     "aapeace.validators.reading": "parses bytes the door already read (pyarrow's and csv's readers, in memory)",
     "aapeace.validators.descriptor": "reads its own profiles from the installed module",
-    "aapeace.validators.json_render": "opens only a descriptor the door vetted",
+    "aapeace.validators.json_render": "opens only a descriptor the door vetted (open_export)",
     "aapeace.parquet": "writes the temporary file files.Writer made",
     "aapeace.export": "writes the temporary file files.Writer made",
     "aapeace.sqlite": "writes the temporary file files.Writer made",

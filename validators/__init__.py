@@ -10,6 +10,7 @@ counted in one ``errors-capped`` entry, so cost and report stay linear and bound
 """
 from __future__ import annotations
 
+import contextvars
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -129,8 +130,10 @@ def _all_errors(path: str | Path | None, progress: Progress) -> Iterator[Validat
     # Layer 5 is mostly Arrow kernels and file reads, which release the GIL, while keys and
     # spans are mostly Python: on two cores they overlap. Errors are still yielded in
     # layer order.
+    # The worker runs in a copy of this context, so it sees the limits applied here
+    # (limits.applied sets a ContextVar, which a new thread does not inherit).
     with ThreadPoolExecutor(max_workers=1) as pool:
-        exported = pool.submit(lambda: list(_layer5(package, readable, loaded, clean)))
+        exported = pool.submit(contextvars.copy_context().run, lambda: list(_layer5(package, readable, loaded, clean)))
         step("keys")
         for table, data in loaded.values():
             yield from registry.run(3, table, data, context)

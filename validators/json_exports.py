@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
 
 import jsonschema
 import pyarrow as pa
@@ -15,6 +17,7 @@ from aapeace.model import Package, Table
 
 from .reading import CsvTable
 from .json_render import export_matches
+from .json_values import export_values_match
 
 # The generated JSON Schemas close every pattern with a lookahead for Python-based tools
 # (jsonschemas.anchored); RE2 has no lookahead and needs none: its `$` ends the text.
@@ -32,9 +35,12 @@ def _pattern(validator, pattern, instance, schema):  # noqa: ANN001 - python-jso
         yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-# jsonschema runs `pattern` with Python's backtracking re: a fork's pattern such as (a+)+
-# would hang it. Here the keyword runs in RE2, in linear time.
-RowValidator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _pattern})
+@cache
+def row_validator() -> type:
+    """jsonschema runs `pattern` with Python's backtracking re: a fork's pattern such as
+    (a+)+ would hang it. Here the keyword runs in RE2, in linear time. Built on first use:
+    only the precise path needs it."""
+    return jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _pattern})
 
 
 def check_json_schema_current(table: Table, package: Package) -> Iterator[ValidationError]:
@@ -47,10 +53,10 @@ def check_json_schema_current(table: Table, package: Package) -> Iterator[Valida
         yield ValidationError("jsonschema-stale", f"{path} is missing or stale: run `aapeace generate`", file=path)
 
 
-def read_export(table: Table, package: Package) -> tuple[list | None, list[ValidationError]]:
+def read_export(table: Table, root: Path) -> tuple[list | None, list[ValidationError]]:
     label = table.export_path
     try:
-        data = files.read_bytes(package.root, label)
+        data = files.read_bytes(root, label)
     except files.Refused as exc:
         code = {"file-missing": "export-missing"}.get(exc.error.code, exc.error.code)
         if exc.error.code in ("file-unreadable",):
@@ -87,19 +93,27 @@ def expected_rows(table: Table, data: CsvTable) -> list[dict]:
 
 
 def check_export(table: Table, package: Package, data: CsvTable) -> Iterator[ValidationError]:
-    """Fast path: the export's bytes equal what the CSV renders to, so it holds the same
-    values and (the CSV having passed layer 2) is valid against the JSON Schema. Only
-    when the bytes differ are the rows parsed and checked one by one, for precise errors."""
-    # Streamed in chunks through a vetted descriptor, so memory stays bounded; the precise
-    # path, which parses the whole export, is bound by the file-size limit.
-    if export_matches(package.root, table, data):
+    """Fast paths: the export's bytes equal what the CSV renders to, or (in another JSON
+    layout) its parsed values equal the CSV's typed columns; either way it holds the same
+    values and (the CSV having passed layer 2) is valid against the JSON Schema. Only when
+    both fail are the rows parsed and checked one by one, for precise errors."""
+    # Both fast paths stream in chunks through a vetted descriptor, so memory stays bounded;
+    # the precise path, which parses the whole export, is bound by the file-size limit.
+    if export_matches(package.root, table, data) or export_values_match(package.root, table, data):
         return
-    rows, errors = read_export(table, package)
+    yield from precise_export_errors(table, package.root, data)
+
+
+def precise_export_errors(table: Table, root: Path, data: CsvTable) -> Iterator[ValidationError]:
+    """The reference: every row parsed, checked against the JSON Schema and compared with
+    its CSV row, each error named by file, row and field."""
+    rows, errors = read_export(table, root)
     yield from errors
     if rows is None:
         return
     label = table.export_path
-    validator = RowValidator(jsonschemas.row_schema(table), format_checker=RowValidator.FORMAT_CHECKER)
+    kind = row_validator()
+    validator = kind(jsonschemas.row_schema(table), format_checker=kind.FORMAT_CHECKER)
     for index, row in enumerate(rows):
         for error in validator.iter_errors(row):
             field = error.absolute_path[0] if error.absolute_path else None

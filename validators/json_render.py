@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -74,20 +75,33 @@ def render_lines(table: Table, data: CsvTable, offset: int = 0, length: int | No
     return pc.binary_join_element_wise(*pieces, "")
 
 
+def open_export(root: Path, table: Table) -> BinaryIO | None:
+    """The table's export opened for reading through a descriptor the door vetted (a regular
+    file inside the package); None when the door refuses it."""
+    try:
+        fd = files.open_regular(files.vet(root, table.export_path), table.export_path)
+    except files.Refused:
+        return None
+    return open(fd, "rb")
+
+
 def export_matches(root: Path, table: Table, data: CsvTable, chunk: int = 1 << 16) -> bool:
     """Whether the export file holds exactly the bytes the CSV renders to, compared a chunk of
     rows at a time so that memory stays bounded. False also when it cannot tell (the
     precise path then decides) or the file may not be opened."""
-    try:
-        full = files.vet(root, table.export_path)
-        fd = files.open_regular(full, table.export_path)
-    except files.Refused:
+    handle = open_export(root, table)
+    if handle is None:
         return False
-    with open(fd, "rb") as handle:
+    with handle:
         if data.num_rows == 0:
             return handle.read(4) == b"[]\n"
         if handle.read(len(HEAD)) != HEAD:
             return False
+        # An export in another layout differs in its first row: tell so before rendering a chunk.
+        first = render_lines(table, data, 0, 1)
+        if first is None or handle.read(len(want := first[0].as_buffer())) != want.to_pybytes():
+            return False
+        handle.seek(len(HEAD))
         for offset in range(0, data.num_rows, chunk):
             lines = render_lines(table, data, offset, chunk)
             if lines is None:

@@ -475,7 +475,7 @@ def parser() -> argparse.ArgumentParser:
         prog="aapeace", description=__doc__.splitlines()[0],
         epilog="Run `aapeace COMMAND --help` for a command's options. Exit codes: 0 fine, "
                "1 problems found, 2 could not run.")
-    top.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    top.add_argument("--version", action=_Version, nargs=0, help="show the program's version number and exit")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     v = commands.add_parser("validate", help="validate a package in five layers and report every error",
@@ -671,6 +671,15 @@ def parser() -> argparse.ArgumentParser:
                    help="build with the installed hatchling instead of a fresh build environment (offline)")
     r.set_defaults(run=_release)
     return top
+
+
+class _Version(argparse.Action):
+    """--version, looked up only when asked: importlib.metadata costs every other run a
+    noticeable share of its start-up."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # noqa: ANN001 - argparse's signature
+        parser._print_message(f"{parser.prog} {_version()}\n", sys.stdout)  # where argparse's own goes
+        parser.exit()
 
 
 def _version() -> str:
