@@ -277,3 +277,24 @@ def test_a_validate_run_imports_only_what_it_needs(small_template):
     out = subprocess.run([sys.executable, "-c", script, str(small_template)], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["0", "False", "0"]
+
+
+def test_the_validate_command_never_imports_pandas(small_template):
+    # pyarrow would import it only to ask whether a value is a pandas object (cli._PandasHidden).
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "aapeace", "validate", str(small_template)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line]
+    assert "pyarrow.compute" in imported  # the report is read right: the validator's imports are listed
+    assert not [name for name in imported if name.startswith("pandas.")]
+
+
+def test_pandas_is_importable_again_after_main_validates(small_template):
+    script = ("import sys\nfrom aapeace.cli import main\ncode = main(['validate', sys.argv[1]])\n"
+              "import pandas, pyarrow\nprint(pyarrow.default_memory_pool().backend_name, code,"
+              " pandas.DataFrame({'a': [1]}).shape)")
+    result = subprocess.run([sys.executable, "-c", script, str(small_template)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    # ... and Arrow allocated through the C library's allocator, which returns memory at once
+    assert result.stdout.strip().endswith("system 0 (1, 1)")

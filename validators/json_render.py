@@ -18,16 +18,16 @@ import pyarrow.compute as pc
 from aapeace import files
 from aapeace.model import Field, Table
 
+from .buffers import may_need_escape
 from .reading import CsvTable
 
 SUPPORTED = {"string", "integer", "list"}
 # json.dumps(ensure_ascii=False) escapes exactly these: backslash, quote, and C0 controls.
 SHORT = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-NEEDS_ESCAPE = r'[\x00-\x1f"\\]'
 
 
 def escape(column: pa.Array) -> pa.Array:
-    if not pc.any(pc.match_substring_regex(column, NEEDS_ESCAPE)).as_py():
+    if not may_need_escape(column):
         return column
     column = pc.replace_substring(column, "\\", "\\\\")
     column = pc.replace_substring(column, '"', '\\"')
@@ -41,7 +41,9 @@ def escape(column: pa.Array) -> pa.Array:
 def _value(table: Table, data: CsvTable, field: Field) -> pa.Array | None:
     """One field's JSON text per row."""
     raw = data.columns[field.name]
-    missing = pc.is_in(raw, value_set=pa.array(field.missing_values, pa.string()))
+    present = data.present.get(field.name)
+    missing = pc.is_in(raw, value_set=pa.array(field.missing_values, pa.string())) if present is None \
+        else pc.invert(present)
     if field.type == "integer":
         typed = data.typed.get(field.name)
         if typed is None:
@@ -53,6 +55,8 @@ def _value(table: Table, data: CsvTable, field: Field) -> pa.Array | None:
         text = pc.binary_join_element_wise('"', escape(raw), '"', "")
     else:
         return None
+    if not pc.any(missing).as_py():
+        return text
     return pc.if_else(missing, "null", text)
 
 

@@ -31,7 +31,10 @@ def any_missing(data: CsvTable, table: Table, fields: tuple[str, ...] | list[str
 
 def _duplicates(keys: pa.Array, skip: pa.Array) -> list[int]:
     """Indices of rows whose key an earlier row already has (Arrow hashing, no Python strings)."""
-    group = pc.index_in(keys, value_set=pc.unique(keys)).to_numpy(zero_copy_only=False)
+    distinct = pc.unique(keys)
+    if len(distinct) == len(keys):
+        return []  # every key differs: the common case needs no sort
+    group = pc.index_in(keys, value_set=distinct).to_numpy(zero_copy_only=False)
     _, first = np.unique(group, return_index=True)
     repeated = np.ones(len(group), dtype=bool)
     repeated[first] = False
@@ -76,7 +79,28 @@ def check_foreign_keys(table: Table, data: CsvTable, context: Context) -> Iterat
             yield Finding(code, f"no row of {fk.resource} has {'/'.join(fk.reference_fields)} {value}", i, fk.fields[0])
 
 
+def _all_reach_a_root(fk: ForeignKey, data: CsvTable) -> bool:
+    """Whether every row's chain of parents ends at a row with no parent (or a dangling one),
+    by pointer doubling in numpy: after k rounds each row points 2**k steps up its chain.
+    Only a True is relied on; otherwise ``_cycles`` walks the chains and names the rows."""
+    ids = data.columns[fk.reference_fields[0]]
+    if len(pc.unique(ids)) != len(ids):
+        return False  # repeated ids: leave it to the walk, which takes the last row's parent
+    parents = data.columns[fk.fields[0]]
+    up = pc.fill_null(pc.index_in(parents, value_set=ids), -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    up[pc.equal(parents, "").to_numpy(zero_copy_only=False)] = -1  # an empty parent ends the walk
+    n = len(up)
+    root = n  # one node past the rows: where every finished chain rests
+    jump = np.where(up < 0, root, up)
+    jump = np.append(jump, root)
+    for _ in range(max(1, n).bit_length() + 1):
+        jump = jump[jump]
+    return bool(np.all(jump[:n] == root))
+
+
 def _cycles(fk: ForeignKey, data: CsvTable) -> set[str]:
+    if _all_reach_a_root(fk, data):
+        return set()
     child_ids = data.columns[fk.reference_fields[0]].to_pylist()
     parent_of = dict(zip(child_ids, data.columns[fk.fields[0]].to_pylist()))
     state: dict[str, int] = {}  # 1: on the current path, 2: known to end

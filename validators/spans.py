@@ -4,10 +4,15 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from aapeace import files
 from aapeace.errors import ValidationError
 from aapeace.model import Package, Table
 
+from .buffers import string_buffers
 from .reading import CsvTable, decode
 from .registry import Context, Finding, rule
 
@@ -110,11 +115,18 @@ def check_spans(table: Table, data: CsvTable, context: Context) -> Iterator[Find
         return  # the contract rule reports span columns that are not integers
     starts, ends = data.typed.get("span_start"), data.typed.get("span_end")
     texts = context.texts
+    corpus = _corpus(texts) if texts else None
     # In chunks, so that only one chunk of quotes exists as Python strings at a time.
     for offset in range(0, data.num_rows, CHUNK):
-        rows = zip(*(column.slice(offset, CHUNK).to_pylist() for column in
-                     (data.columns["source_id"], starts, ends, data.columns["quote"])))
-        for i, (source_id, a, b, quote) in enumerate(rows, start=offset):
+        chunk = [_one_array(column.slice(offset, CHUNK)) for column in
+                 (data.columns["source_id"], starts, ends, data.columns["quote"])]
+        # Rows whose quote is, byte for byte, the body's text at their span need no Python:
+        # only the others are looked at one by one (in a valid package, none).
+        doubtful = np.flatnonzero(~corpus.confirmed(*chunk)) if corpus else np.arange(len(chunk[0]))
+        if not len(doubtful):
+            continue
+        rows = zip(*(pc.take(column, pa.array(doubtful)).to_pylist() for column in chunk))
+        for i, (source_id, a, b, quote) in zip((doubtful + offset).tolist(), rows):
             known = texts.get(source_id)
             if known is None or a is None or b is None:
                 continue  # a dangling source_id or a bad integer is reported by its own rule
@@ -123,6 +135,74 @@ def check_spans(table: Table, data: CsvTable, context: Context) -> Iterator[Find
             if body_start <= a < b <= body_end and len(quote) == b - a and text.startswith(quote, a):
                 continue
             yield from _span_findings(text, source_id, body_start, body_end, a, b, quote, i)
+
+
+def _one_array(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+_built: list = []  # (texts, its corpus): every table of one run checks against the same texts
+
+
+def _corpus(texts: dict[str, tuple[str, int, int]]) -> "_Corpus":
+    if not _built or _built[0][0] is not texts:
+        _built[:] = [(texts, _Corpus(texts))]
+    return _built[0][1]
+
+
+class _Corpus:
+    """Every source text as UTF-8 bytes in one buffer, with each code point's byte offset:
+    code point a of source s starts at byte ``at[first[s] + a]`` of ``bytes``."""
+
+    def __init__(self, texts: dict[str, tuple[str, int, int]]) -> None:
+        self.ids = pa.array(list(texts), type=pa.string())
+        encoded, offsets, first, body = [], [], [], []
+        base = points_before = 0
+        for text, body_start, body_end in texts.values():
+            raw = text.encode("utf-8")
+            points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+            width = 1 + (points >= 0x80).astype(np.int64) + (points >= 0x800) + (points >= 0x10000)
+            at = np.empty(len(points) + 1, dtype=np.int64)
+            at[0] = base
+            np.cumsum(width, out=at[1:])
+            at[1:] += base
+            encoded.append(raw)
+            offsets.append(at)
+            first.append(points_before)
+            body.append((body_start, body_end))
+            base += len(raw)
+            points_before += len(at)
+        self.bytes = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+        self.at = np.concatenate(offsets)
+        self.first = np.array(first, dtype=np.int64)
+        self.body = np.array(body, dtype=np.int64).reshape(-1, 2)
+
+    def confirmed(self, source_id: pa.Array, a: pa.Array, b: pa.Array, quote: pa.Array) -> np.ndarray:
+        """True where the row's span lies in its source's body and its quote is exactly that text."""
+        which = pc.fill_null(pc.index_in(source_id, value_set=self.ids), -1).to_numpy(zero_copy_only=False)
+        a = pc.fill_null(a, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        b = pc.fill_null(b, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        known = which >= 0
+        source = np.maximum(which, 0)
+        ok = known & (self.body[source, 0] <= a) & (a < b) & (b <= self.body[source, 1])
+        ok &= quote.is_valid().to_numpy(zero_copy_only=False)
+        # Within the body, so within the text: both offsets index this source's code points.
+        begin = np.where(ok, self.at[self.first[source] + np.where(ok, a, 0)], 0)
+        finish = np.where(ok, self.at[self.first[source] + np.where(ok, b, 0)], 0)
+        offsets, data = string_buffers(quote)
+        lengths = np.diff(offsets)
+        ok &= lengths == finish - begin
+        if not ok.any():
+            return ok
+        # Every quote byte against the text byte it should equal, in one pass over the
+        # chunk's quote data (rows already refused are compared too, and ignored).
+        low, high = int(offsets[0]), int(offsets[-1])
+        where = np.repeat(begin - offsets[:-1], lengths) + np.arange(low, high)
+        equal = np.take(self.bytes, where, mode="clip") == data[low:high]
+        if equal.all():
+            return ok
+        row = np.repeat(np.arange(len(ok)), lengths)
+        return ok & (np.bincount(row[~equal], minlength=len(ok)) == 0)
 
 
 def _span_findings(text: str, source_id: str, body_start: int, body_end: int, a: int, b: int, quote: str,

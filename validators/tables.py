@@ -19,6 +19,7 @@ from aapeace.spreadsheet import DANGEROUS_PREFIXES
 
 from .reading import CsvTable
 from .registry import Finding, rule
+from .buffers import any_first_byte, may_hold_control
 from .types import integer_ok, matches, number_ok, present
 
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -270,6 +271,8 @@ def check_formula_prefix(table: Table, data: CsvTable, field: Field) -> Iterator
     if field.type not in ("string", "list") or field.verbatim:
         return
     column = data.columns[field.name]
+    if not any_first_byte(column, DANGEROUS_BYTES):
+        return
     first = pc.utf8_slice_codeunits(column, 0, 1)
     bad = pc.is_in(first, value_set=pa.array(DANGEROUS_PREFIXES, pa.string()))
     for i in pc.indices_nonzero(bad).to_pylist():
@@ -280,6 +283,9 @@ def check_formula_prefix(table: Table, data: CsvTable, field: Field) -> Iterator
 
 
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+# The prefixes are single ASCII characters, so each is its own first byte in UTF-8.
+DANGEROUS_BYTES = bytes(ord(p) for p in DANGEROUS_PREFIXES)
+assert all(len(p) == 1 and p.isascii() for p in DANGEROUS_PREFIXES)
 
 
 @rule("control-character")
@@ -289,6 +295,8 @@ def check_control_characters(table: Table, data: CsvTable, field: Field) -> Iter
     if field.type not in ("string", "list") or field.verbatim:
         return
     column = data.columns[field.name]
+    if not may_hold_control(column):
+        return
     bad = pc.match_substring_regex(column, CONTROL)
     for i in _where(bad):
         value = column[i].as_py()
