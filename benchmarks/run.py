@@ -216,7 +216,7 @@ def targets(results: dict) -> list[str]:
                 f"{_verdict(load < 0.1, f'{load:.3f} s')} |")
     rows.append("| every error keeps its code, file, row and field | met by construction: a fast path only ever "
                 "confirms; what it cannot confirm takes the precise path (`tests/test_json_values.py`, "
-                "`tests/test_render.py`, `tests/test_equivalence.py`) |")
+                "`tests/test_render.py`, `tests/test_equivalence.py`, `tests/test_buffers.py`) |")
     return rows
 
 
@@ -237,8 +237,9 @@ def render(results: dict) -> str:
              f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; Python {m['python']}; "
              + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ". "
              f"Load average (1, 5, 15 min) {results['load_average_before']} before the run and "
-             f"{results['load_average_after']} after: other work shared the cores, so absolute times are "
-             "noisy; the ratios, measured side by side, much less so.", "",
+             f"{results['load_average_after']} after (a load above the number of cores means other work "
+             "shared them: absolute times are then inflated; the ratios, measured side by side, much less "
+             "so).", "",
              "| rows | size on disk | aapeace validate | peak RSS | indented exports | peak RSS | "
              "frictionless validate | peak RSS | ratio | indented / canonical |",
              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]

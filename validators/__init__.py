@@ -104,7 +104,6 @@ def _all_errors(path: str | Path | None, progress: Progress) -> Iterator[Validat
     yield from _check_other_files(package, digests)
 
     loaded: dict[str, tuple[Table, CsvTable]] = {}
-    clean: set[str] = set()
     done, total = 0, 2 * len(readable) + 3
 
     def step(what: str) -> None:
@@ -112,28 +111,29 @@ def _all_errors(path: str | Path | None, progress: Progress) -> Iterator[Validat
         progress(what, done, total)
         done += 1
 
-    for table in readable:
-        step(f"reading {table.path}")
-        data, read_errors = _read_table(table, package, digests)
-        yield from read_errors
-        if data is None:
-            continue
-        table_errors = list(registry.run(2, table, data))
-        yield from table_errors
-        if not any(e.code == "header-mismatch" for e in table_errors):
-            loaded[table.name] = (table, data)
-        if not read_errors and not table_errors:
-            clean.add(table.name)
-    texts, source_errors = layer4.load_sources(package, loaded)
-    source_errors += contract.check_plain_files(package, _source_paths(loaded))
-    context = registry.Context(package, loaded, texts)
-    # Layer 5 is mostly Arrow kernels and file reads, which release the GIL, while keys and
-    # spans are mostly Python: on two cores they overlap. Errors are still yielded in
-    # layer order.
+    # Layer 5 is mostly Arrow kernels and file reads, which release the GIL, while reading
+    # and the other layers are partly Python: on two cores they overlap. Each table's export
+    # is checked on the worker as soon as the table has been read and found clean; its
+    # errors are still yielded in layer order, at the end.
     # The worker runs in a copy of this context, so it sees the limits applied here
     # (limits.applied sets a ContextVar, which a new thread does not inherit).
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        exported = pool.submit(contextvars.copy_context().run, lambda: list(_layer5(package, readable, loaded, clean)))
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        exported = []
+        for table in readable:
+            step(f"reading {table.path}")
+            data, read_errors = _read_table(table, package, digests)
+            yield from read_errors
+            table_errors = [] if data is None else list(registry.run(2, table, data))
+            yield from table_errors
+            if data is not None and not any(e.code == "header-mismatch" for e in table_errors):
+                loaded[table.name] = (table, data)
+            clean = data is not None and not read_errors and not table_errors
+            exported.append(pool.submit(contextvars.copy_context().run,
+                                        lambda t=table, d=data if clean else None: list(_layer5(package, t, d))))
+        texts, source_errors = layer4.load_sources(package, loaded)
+        source_errors += contract.check_plain_files(package, _source_paths(loaded))
+        context = registry.Context(package, loaded, texts)
         step("keys")
         for table, data in loaded.values():
             yield from registry.run(3, table, data, context)
@@ -143,9 +143,12 @@ def _all_errors(path: str | Path | None, progress: Progress) -> Iterator[Validat
         yield from source_errors
         for table, data in loaded.values():
             yield from registry.run(4, table, data, context)
-        for table in readable:
+        for table, future in zip(readable, exported):
             step(f"exports ({table.export_path})")
-        yield from exported.result()
+            yield from future.result()
+    finally:
+        # A caller that stops early (the first error is enough) does not wait for the rest.
+        pool.shutdown(wait=True, cancel_futures=True)
     progress("done", total, total)
 
 
@@ -155,12 +158,11 @@ def _source_paths(loaded: dict[str, tuple[Table, CsvTable]]) -> set[str] | None:
     return set(loaded["sources"][1].columns["path"].to_pylist())
 
 
-def _layer5(package: Package, readable: list[Table], loaded: dict[str, tuple[Table, CsvTable]],
-            clean: set[str]) -> Iterator[ValidationError]:
-    for table in readable:
-        yield from layer5.check_json_schema_current(table, package)
-        if table.name in clean:
-            yield from layer5.check_export(table, package, loaded[table.name][1])
+def _layer5(package: Package, table: Table, clean: CsvTable | None) -> Iterator[ValidationError]:
+    """One table's JSON Schema and, when its CSV read clean (``clean`` is its data), its export."""
+    yield from layer5.check_json_schema_current(table, package)
+    if clean is not None:
+        yield from layer5.check_export(table, package, clean)
 
 
 def iter_errors(path: str | Path | None = None, progress: Progress = _quiet) -> Iterator[ValidationError]:
