@@ -9,6 +9,7 @@ benchmarks/results.json and docs/benchmarks.md (with benchmarks/notes.md appende
     python benchmarks/run.py                      # 10k, 100k, 1M rows, 3 runs each
     python benchmarks/run.py --sizes 10000 --runs 1
     python benchmarks/run.py --large-runs 1      # 1M rows once (it takes minutes)
+    python benchmarks/run.py --from-results      # the page again from results.json and notes.md
 """
 from __future__ import annotations
 
@@ -268,8 +269,13 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "aapeace-bench")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed for one run of one tool")
     parser.add_argument("--no-write", action="store_true", help="print the table; write no files")
+    parser.add_argument("--from-results", action="store_true",
+                        help="measure nothing: write the page again from benchmarks/results.json (after editing notes.md)")
     args = parser.parse_args()
-    results = run(args.sizes, args.runs, args.large_runs, args.workdir, args.timeout)
+    if args.from_results:
+        results = json.loads((HERE / "results.json").read_text(encoding="utf-8"))
+    else:
+        results = run(args.sizes, args.runs, args.large_runs, args.workdir, args.timeout)
     page = render(results)
     if args.no_write:
         print(page)

@@ -1,6 +1,8 @@
-"""The fast export check renders exactly what the reference writer (json.dumps) writes."""
+"""The fast export check renders exactly what the reference writer (json.dumps) writes, in
+the canonical layout and indented (json.dumps(indent=...), as pretty-printers write it)."""
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
@@ -60,3 +62,36 @@ def test_generated_exports_match_and_any_changed_byte_is_seen(drawn, chunk, data
         raw[at] = (raw[at] + 1) % 128 if raw[at] < 128 else ord("x")
         path.write_bytes(bytes(raw))
         assert export_matches(root, table, rows, chunk) is False, table.name
+
+
+@settings(max_examples=examples(60, 300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(table_csv(), st.sampled_from([1, 2, 4, "\t", "  "]), st.sampled_from(["", "\n"]), st.integers(1, 4),
+       st.data())
+def test_indented_exports_match_and_any_changed_byte_is_seen(drawn, indent, end, chunk, data):
+    name, text = drawn
+    table = TABLES[name]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "data").mkdir()
+        (root / table.path).write_text(text, encoding="utf-8", newline="")
+        path = root / table.export_path
+        rows = jsonrows.typed_rows(table, text)
+        path.write_text(json.dumps(rows, ensure_ascii=False, indent=indent) + end, encoding="utf-8", newline="")
+        csv_data = _checked(root, table)
+        assert export_matches(root, table, csv_data, chunk) is (bool(rows) or end == "\n")
+        raw = bytearray(path.read_bytes())
+        # anywhere, or where a row ends (the glue between rows and chunks) or the file ends
+        ends = [i + 1 for i in range(len(raw) - 1) if raw[i:i + 2] == b"},"] + [len(raw) - 1, len(raw) - 2]
+        at = data.draw(st.one_of(st.integers(0, len(raw) - 1), st.sampled_from([i for i in ends if i >= 0])))
+        edit = data.draw(st.sampled_from(["change", "drop", "double", "space"]))
+        if edit == "change":
+            raw[at] = (raw[at] + 1) % 128 if raw[at] < 128 else ord("x")
+        elif edit == "drop":
+            del raw[at]
+        elif edit == "double":
+            raw[at:at] = raw[at:at + 1]
+        else:
+            raw[at:at] = b" "
+        path.write_bytes(bytes(raw))
+        # any edit leaves the layout json.dumps writes (a value changed, or whitespace it would not put)
+        assert export_matches(root, table, csv_data, chunk) is False, bytes(raw)
