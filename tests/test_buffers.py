@@ -44,7 +44,7 @@ def _whole(column) -> bool:
     return isinstance(column, pa.Array) and column.offset == 0
 
 
-@settings(max_examples=examples(300, 3_000))
+@settings(max_examples=examples(100, 3_000))
 @given(columns())
 def test_control_characters_are_never_missed(drawn) -> None:
     column, values = drawn
@@ -55,7 +55,7 @@ def test_control_characters_are_never_missed(drawn) -> None:
         assert answer == truth
 
 
-@settings(max_examples=examples(300, 3_000))
+@settings(max_examples=examples(100, 3_000))
 @given(columns())
 def test_formula_prefixes_are_never_missed(drawn) -> None:
     column, values = drawn
@@ -63,7 +63,7 @@ def test_formula_prefixes_are_never_missed(drawn) -> None:
     assert any_first_byte(column, DANGEROUS_BYTES) == truth  # only row starts are read: exact even when sliced
 
 
-@settings(max_examples=examples(300, 3_000))
+@settings(max_examples=examples(100, 3_000))
 @given(columns())
 def test_json_escapes_are_never_missed(drawn) -> None:
     column, values = drawn
@@ -95,7 +95,7 @@ def spans(draw) -> tuple[dict, list]:
     return texts, rows
 
 
-@settings(max_examples=examples(300, 3_000))
+@settings(max_examples=examples(100, 3_000))
 @given(spans())
 def test_a_confirmed_span_is_exactly_its_quote_in_the_body(drawn) -> None:
     texts, rows = drawn
@@ -136,7 +136,7 @@ def _walk(fk: ForeignKey, data: CsvTable) -> set[str]:
     return cycle
 
 
-@settings(max_examples=examples(300, 3_000))
+@settings(max_examples=examples(100, 3_000))
 @given(parent_tables())
 def test_the_cycle_shortcut_only_clears_tables_without_cycles(data: CsvTable) -> None:
     fk = ForeignKey(fields=("parent",), resource="t", reference_fields=("id",), self_reference=True)

@@ -64,7 +64,7 @@ def test_generated_exports_match_and_any_changed_byte_is_seen(drawn, chunk, data
         assert export_matches(root, table, rows, chunk) is False, table.name
 
 
-@settings(max_examples=examples(60, 300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25, 300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(table_csv(), st.sampled_from([1, 2, 4, "\t", "  "]), st.sampled_from(["", "\n"]), st.integers(1, 4),
        st.data())
 def test_indented_exports_match_and_any_changed_byte_is_seen(drawn, indent, end, chunk, data):
