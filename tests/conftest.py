@@ -14,8 +14,8 @@ CHECKOUT = Path(__file__).resolve().parents[1]
 # "fuzz" is the full run the issue asks for: HYPOTHESIS_PROFILE=fuzz python -m pytest tests/test_fuzz.py
 PROFILES = {  # name: (max_examples for un-pinned tests, fuzz inputs per fuzz test, CLI fuzz runs)
     # The default run stays under 3 minutes on 2 cores; .ci/run adds the fuzz profile.
-    "dev": (100, 150, 3),
-    "ci": (100, 150, 3),
+    "dev": (60, 100, 3),
+    "ci": (60, 100, 3),
     "fuzz": (1_000, 10_000, 200),
 }
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")

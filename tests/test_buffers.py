@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 
 from aapeace.model import ForeignKey
 from aapeace.validators import keys
-from aapeace.validators.buffers import any_first_byte, may_hold_control, may_need_escape
+from aapeace.validators.buffers import any_first_byte, byte_counts, may_hold_control, may_need_escape, only_digits
 from aapeace.validators.reading import CsvTable
 from aapeace.validators.spans import _Corpus
 from aapeace.validators.tables import CONTROL, DANGEROUS_BYTES
+from aapeace.validators.types import integer_ok
 
 # Characters that matter to one confirmer or another, mixed with everything else.
 SPECIAL = st.sampled_from(["\x00", "\x07", "\t", "\n", "\r", "\x1f", "\x7f", "\x80", "\x85", "\x9f", "\xa0",
@@ -159,3 +160,37 @@ def test_a_record_longer_than_a_parse_block_is_read_by_the_fast_reader() -> None
     assert table.row_numbers is None  # pyarrow read it, in a larger block; no per-row fallback
     assert table.columns["a"].to_pylist() == [long + "\n", "1"]
     assert [e.code for e in errors] == ["cell-too-long"]
+
+
+@settings(max_examples=examples(100, 3_000))
+@given(columns(), st.integers(1, 9))
+def test_byte_counts_are_the_bytes_of_the_cells(drawn, piece) -> None:
+    from aapeace.validators import buffers
+
+    column, values = drawn
+    expected = [0] * 256
+    for value in values:
+        for byte in value.encode("utf-8"):
+            expected[byte] += 1
+    kept, buffers.COUNT_SLICE = buffers.COUNT_SLICE, piece  # counted a few bytes at a time
+    try:
+        assert byte_counts(column).tolist() == expected  # exact even when sliced: only the rows' bytes
+    finally:
+        buffers.COUNT_SLICE = kept
+
+
+DIGITS = st.text(st.sampled_from("0123456789"), max_size=21)
+INTEGERS = st.one_of(DIGITS, st.builds(lambda sign, d: sign + d, st.sampled_from(["+", "-"]), DIGITS),
+                     st.sampled_from(["9223372036854775807", "9223372036854775808", "0009223372036854775807",
+                                      "-9223372036854775808", "1 ", "١٢"]))
+
+
+@settings(max_examples=examples(100, 3_000))
+@given(st.lists(INTEGERS, max_size=8), st.integers(0, 20))
+def test_integer_cells_are_told_as_the_lexical_rule_says(values, longest) -> None:
+    column = pa.array(values, pa.string())
+    def lexical(v: str) -> bool:  # [+-]?[0-9]+ within int64, as the package's integers are written
+        return re.fullmatch(r"[+-]?[0-9]+", v, re.ASCII) is not None and abs(int(v)) <= 2**63 - 1
+    assert integer_ok(column).to_pylist() == [lexical(v) for v in values]
+    digits = all(v.isascii() and v.isdigit() or v == "" for v in values)
+    assert only_digits(column, longest) == (digits and all(len(v) <= longest for v in values))

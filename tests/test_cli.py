@@ -4,6 +4,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -298,3 +299,12 @@ def test_pandas_is_importable_again_after_main_validates(small_template):
     assert result.returncode == 0, result.stderr
     # ... and Arrow allocated through the C library's allocator, which returns memory at once
     assert result.stdout.strip().endswith("system 0 (1, 1)")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux) to fill the disk under stdout")
+def test_a_report_that_cannot_be_written_exits_2_without_a_traceback(small_template):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "aapeace", "validate", str(small_template)], stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "No space left on device" in result.stderr and "Traceback" not in result.stderr

@@ -145,9 +145,13 @@ _built: list = []  # (texts, its corpus): every table of one run checks against 
 
 
 def _corpus(texts: dict[str, tuple[str, int, int]]) -> "_Corpus":
-    if not _built or _built[0][0] is not texts:
-        _built[:] = [(texts, _Corpus(texts))]
-    return _built[0][1]
+    # Read once into a local: another thread's validation may replace the cached pair, and
+    # a corpus is only ever used with the very texts it was built from.
+    built = _built[0] if _built else None
+    if built is None or built[0] is not texts:
+        built = (texts, _Corpus(texts))
+        _built[:] = [built]
+    return built[1]
 
 
 class _Corpus:
@@ -179,6 +183,8 @@ class _Corpus:
 
     def confirmed(self, source_id: pa.Array, a: pa.Array, b: pa.Array, quote: pa.Array) -> np.ndarray:
         """True where the row's span lies in its source's body and its quote is exactly that text."""
+        if not (pa.types.is_string(quote.type) or pa.types.is_large_string(quote.type)):
+            return np.zeros(len(quote), dtype=bool)  # another layout of strings: the loop decides
         which = pc.fill_null(pc.index_in(source_id, value_set=self.ids), -1).to_numpy(zero_copy_only=False)
         a = pc.fill_null(a, -1).to_numpy(zero_copy_only=False).astype(np.int64)
         b = pc.fill_null(b, -1).to_numpy(zero_copy_only=False).astype(np.int64)

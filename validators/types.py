@@ -8,9 +8,11 @@ import pyarrow.compute as pc
 
 from aapeace.model import Field, Table
 
+from .buffers import only_digits
 from .reading import CsvTable
 
 INT64_MAX = 2**63 - 1
+SAFE_DIGITS = 18  # a run of at most 18 digits is always within int64 (19 may not be)
 INTEGER = r"^[+-]?[0-9]+$"
 NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$|^[+-]?(NaN|INF)$"
 
@@ -30,6 +32,8 @@ def present(data: CsvTable, field: Field) -> pa.Array:
 
 def integer_ok(column: pa.Array) -> pa.Array:
     """Cells that are 64-bit integers in the package's lexical form."""
+    if only_digits(column, SAFE_DIGITS):
+        return pc.greater(pc.binary_length(column), 0)  # digits only, too few to overflow: any non-empty cell
     ok = matches(column, INTEGER)
     # Digits beyond int64 overflow: a text compare on magnitude avoids casting them.
     digits = pc.utf8_ltrim(pc.utf8_ltrim(column, "+-"), "0")
@@ -46,6 +50,8 @@ def _typed(data: CsvTable, field: Field) -> pa.Array | None:
     column, has = data.columns[field.name], present(data, field)
     if field.type == "integer":
         good = pc.and_(has, integer_ok(column))
+        if pc.all(good).as_py() and only_digits(column, SAFE_DIGITS):
+            return pc.cast(column, pa.int64())  # every cell a short run of digits: no sign to trim
         return pc.if_else(good, pc.cast(pc.if_else(good, pc.utf8_ltrim(column, "+"), "0"), pa.int64()),
                           pa.scalar(None, pa.int64()))
     if field.type == "number":

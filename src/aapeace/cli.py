@@ -775,8 +775,10 @@ def run() -> None:
         try:
             sys.stdout.flush()
             sys.stderr.flush()
-        except (BrokenPipeError, ValueError):
+        except BrokenPipeError:
             code = code or 141
+        except (OSError, ValueError):  # a full disk, a closed stream: the report did not get out
+            code = code or EXIT_CANNOT_RUN
         os._exit(code)
     raise SystemExit(code)
 
