@@ -21,7 +21,7 @@ from aapeace.validators.json_exports import check_export, precise_export_errors
 from aapeace.validators.json_values import export_values_match
 from packages import regenerate, set_cell
 from strategies import TABLES
-from test_render import _checked, table_csv
+from test_render import _checked, _write_table, table_csv
 
 SETTINGS = settings(max_examples=examples(40, 300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -98,9 +98,7 @@ def _write(path: Path, rows: list, layout: dict, reverse_keys: bool, extra) -> N
 
 
 def _setup(root: Path, name: str, text: str):
-    table = TABLES[name]
-    (root / "data").mkdir()
-    (root / table.path).write_text(text, encoding="utf-8", newline="")
+    table = _write_table(root, name, text)
     return table, jsonrows.typed_rows(table, text)
 
 
